@@ -1,0 +1,61 @@
+/*
+ * cli: the command layer. main.c parses global options into a struct config
+ * and dispatches to one cmd_<verb>() per command (src/cmd-<verb>.c). Commands
+ * print their product on stdout, diagnostics on stderr, and return the exit
+ * status (enum exit_status). Library code never exits; commands decide.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_FAILURE_ = 1,   /* failure, or a usage error */
+	EXIT_CHANGES = 2,    /* plan --detailed-exitcode: the plan has changes */
+	EXIT_SET_ASIDE = 3   /* completed, but hires were set aside or failed */
+};
+
+/* The process's configuration: global options and the environment. Read-only after main sets it up. */
+struct config {
+	const char *staging_dir;      /* -C / --staging, $ASHBY2HUMAANS_STAGING, else "./staging" */
+	int verbosity;                /* log level, see log.h */
+	const char *ashby_api_key;    /* $ASHBY_API_KEY: never printed */
+	const char *humaans_token;    /* $HUMAANS_API_TOKEN: never printed */
+	const char *ashby_base_url;   /* $ASHBY_BASE_URL or https://api.ashbyhq.com */
+	const char *humaans_base_url; /* $HUMAANS_BASE_URL or https://app.humaans.io/api */
+	const char *argv0;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, const struct config *cfg);
+	const char *synopsis; /* options after the command name, man-page style */
+	const char *summary;  /* one line */
+};
+
+/* The command table (main.c). */
+extern const struct command commands[];
+
+/* Print a command's usage (synopsis and summary) to stdout or stderr. */
+void cli_usage_command(const char *name, bool to_stderr);
+/* Common handling of "--help" for a command: returns true when it printed help. */
+bool cli_wants_help(int argc, char **argv, const char *name);
+
+int cmd_init(int argc, char **argv, const struct config *cfg);
+int cmd_check(int argc, char **argv, const struct config *cfg);
+int cmd_extract(int argc, char **argv, const struct config *cfg);
+int cmd_transform(int argc, char **argv, const struct config *cfg);
+int cmd_plan(int argc, char **argv, const struct config *cfg);
+int cmd_apply(int argc, char **argv, const struct config *cfg);
+int cmd_run(int argc, char **argv, const struct config *cfg);
+int cmd_log(int argc, char **argv, const struct config *cfg);
+int cmd_show(int argc, char **argv, const struct config *cfg);
+int cmd_export(int argc, char **argv, const struct config *cfg);
+int cmd_delete_new_hire(int argc, char **argv, const struct config *cfg);
+int cmd_serve(int argc, char **argv, const struct config *cfg);
+
+/* For commands not built yet: says so and returns EXIT_FAILURE_. */
+int cli_not_built(const char *name, const char *issue);
+
+#endif

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The command line: help, version, usage errors.
+. "$top_srcdir/tests/lib.sh"
+
+a2h --help >"$TEST_TMP/help" 2>&1; ok $? "--help exits 0"
+grep -q '^usage: ashby2humaans' "$TEST_TMP/help"; ok $? "--help prints the synopsis"
+for c in init check extract transform plan apply run log show export delete-new-hire serve; do
+	grep -q "^  $c " "$TEST_TMP/help"; ok $? "--help lists $c"
+	a2h "$c" --help >"$TEST_TMP/chelp" 2>&1; ok $? "$c --help exits 0"
+	grep -q "^usage: ashby2humaans \[global options\] $c" "$TEST_TMP/chelp"; ok $? "$c --help prints its usage"
+done
+v=$(a2h --version); ok $? "--version exits 0"
+case "$v" in "ashby2humaans "[0-9]*) ok 0 "--version prints the version";; *) ok 1 "--version prints the version";; esac
+a2h frobnicate >"$TEST_TMP/out" 2>&1; is $? 1 "an unknown command exits 1"
+grep -q "unknown command 'frobnicate'" "$TEST_TMP/out"; ok $? "an unknown command is named"
+grep -q '^usage:' "$TEST_TMP/out"; ok $? "an unknown command prints the usage"
+a2h --frobnicate >"$TEST_TMP/out" 2>&1; is $? 1 "an unknown option exits 1"
+grep -q '^usage:' "$TEST_TMP/out"; ok $? "an unknown option prints the usage"
+a2h >"$TEST_TMP/out" 2>&1; is $? 1 "no command exits 1"
+for c in init check extract transform plan apply run log show export delete-new-hire; do
+	roff=$(printf '%s' "$c" | sed 's/-/\\\\-/g')
+	grep -q "^\.B $roff" "$top_srcdir/doc/ashby2humaans.1"; ok $? "the man page documents $c"
+done
+done_testing
