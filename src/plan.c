@@ -13,6 +13,7 @@
 
 #include "hash.h"
 #include "http.h"
+#include "humaans.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "run.h"
@@ -1226,106 +1227,39 @@ void plan_render_csv(const json_t *plan, struct buf *out)
 
 /* ----------------------------------------------------------- Humaans reads */
 
-/*
- * Humaans list contract (api/humaans.md, "Lists"): GET with $limit (max 250)
- * and $skip, answer {total, limit, skip, data}; page until skip >= total or
- * data is empty. Filters with operators as field[$in][]=value.
- */
-#define HUM_PAGE_LIMIT 250
-#define HUM_IN_CHUNK 50
-
-static int hum_decode_error(const struct http_response *resp, const char *what, struct err *e)
-{
-	json_t *j = json_loadb(resp->body.data, resp->body.len, JSON_REJECT_DUPLICATES, NULL);
-	const char *msg = json_get_str(j, "message");
-	int code = resp->status == 401 ? ERR_AUTH : resp->status == 403 ? ERR_PERMISSION
-		 : resp->status == 404 ? ERR_NOTFOUND : ERR_HTTP;
-
-	err_set(e, code, "humaans %s: HTTP %ld%s%s", what, resp->status, msg ? ": " : "",
-		msg ? msg : "");
-	json_decref(j);
-	return code;
-}
-
+/* Every record of a list, through the Humaans client (paging lives there). */
 int plan_hum_list(struct http_client *c, const char *what, const char *query, json_t **out,
 		  struct err *e)
 {
-	json_t *all = json_array();
-	long long skip = 0;
-	int rc = 0;
+	return humaans_list_all(c, what, query, out, e);
+}
 
-	for (;;) {
-		struct http_request req;
-		struct http_response resp;
-		json_t *page = NULL, *data;
-		char *path = xasprintf("%s?%%24limit=%d&%%24skip=%lld%s%s", what, HUM_PAGE_LIMIT, skip,
-				       query ? "&" : "", query ? query : "");
-		long long total;
-
-		memset(&req, 0, sizeof(req));
-		req.method = "GET";
-		req.path = path;
-		req.idempotent = true;
-		http_response_init(&resp);
-		rc = http_do(c, &req, &resp, e);
-		free(path);
-		if (rc == 0 && resp.status != 200)
-			rc = hum_decode_error(&resp, what, e);
-		if (rc == 0)
-			rc = snapshot_parse(resp.body.data, resp.body.len, what, &page, e);
-		http_response_release(&resp);
-		if (rc < 0)
-			goto out;
-		data = json_get_arr(page, "data");
-		if (!data) {
-			json_decref(page);
-			rc = err_set(e, ERR_INVALID, "humaans %s: answer has no data array", what);
-			goto out;
-		}
-		json_array_extend(all, data);
-		skip += (long long)json_array_size(data);
-		total = json_is_integer(json_object_get(page, "total"))
-			? json_integer_value(json_object_get(page, "total")) : 0;
-		json_decref(page);
-		if (json_array_size(data) == 0 || skip >= total)
-			break;
-	}
-	*out = all;
-	all = NULL;
-out:
-	json_decref(all);
-	return rc;
+static int collect_page(void *ctx, json_t *data, struct err *e)
+{
+	(void)e;
+	return json_array_extend((json_t *)ctx, data) < 0 ? ERR_FAIL : 0;
 }
 
 int plan_hum_list_in(struct http_client *c, const char *what, const json_t *ids, json_t **out,
 		     struct err *e)
 {
-	json_t *all = json_array(), *part;
-	size_t i = 0, n = json_array_size(ids);
-	int rc = 0;
+	size_t i, n = json_array_size(ids);
+	const char **v = xcalloc(n ? n : 1, sizeof(*v));
+	json_t *all = json_array();
+	int rc;
 
-	while (i < n) {
-		struct buf q = BUF_INIT;
-		size_t k;
-
-		for (k = 0; k < HUM_IN_CHUNK && i < n; k++, i++) {
-			if (k)
-				buf_addc(&q, '&');
-			buf_adds(&q, "personId%5B%24in%5D%5B%5D=");
-			http_url_escape(&q, json_string_value(json_array_get(ids, i)));
-		}
-		rc = plan_hum_list(c, what, q.data, &part, e);
-		buf_release(&q);
-		if (rc < 0)
-			goto out;
-		json_array_extend(all, part);
-		json_decref(part);
+	for (i = 0; i < n; i++)
+		v[i] = json_string_value(json_array_get(ids, i));
+	rc = humaans_list_in(c, what, "personId", v, n, NULL, collect_page, all, e);
+	free(v);
+	if (rc < 0) {
+		json_decref(all);
+		return rc;
 	}
+	/* Chunks arrive in no particular order: sort for stable output. */
+	snapshot_sort_by_key(all, "id");
 	*out = all;
-	all = NULL;
-out:
-	json_decref(all);
-	return rc;
+	return 0;
 }
 
 void hstate_release(struct hstate *hs)
