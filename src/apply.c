@@ -62,6 +62,7 @@ struct applier {
 	struct humaans_batch *hb;
 	json_t *ledger;     /* owned */
 	json_t *pending;    /* owned: "<app>#<step>" -> true */
+	json_t *done;       /* owned: "<app>#<step>" -> id, completed per the journal */
 	const char *prid;   /* the plan's Run-Id (r->plan_run_id) */
 	struct hire_job *jobs;
 	size_t njobs, ndone;
@@ -119,8 +120,15 @@ static int journal_write(struct run *r, const char *prid, struct jline *l, struc
 	return rc;
 }
 
+/*
+ * Read a journal: `pending` gets the steps of plan `prid` whose outcome is
+ * unknown (begin without end, or uncertain), `done` (may be NULL) the steps
+ * that completed with the id they produced (a kill between the journal's end
+ * line and the ledger write loses nothing), `touched` (may be NULL) the
+ * applications with any line.
+ */
 static int journal_scan(const char *text, size_t len, const char *prid, json_t *pending,
-			json_t *touched, struct err *e)
+			json_t *done, json_t *touched, struct err *e)
 {
 	const char *p = text, *end = text + len;
 
@@ -139,19 +147,50 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 			json_decref(l);
 			continue;
 		}
+		if (strcmp(phase, "forget") == 0) {
+			/* delete-new-hire removed the hire: its earlier steps no longer exist. */
+			char prefix[512];
+			const char *k;
+			json_t *v, *objs[3] = { pending, done, touched };
+			void *tmp;
+			size_t o, plen = (size_t)snprintf(prefix, sizeof(prefix), "%s#", app);
+
+			for (o = 0; o < 3; o++) {
+				if (!objs[o])
+					continue;
+				json_object_foreach_safe(objs[o], tmp, k, v) {
+					(void)v;
+					if (strncmp(k, prefix, plen) == 0 || strcmp(k, app) == 0)
+						json_object_del(objs[o], k);
+				}
+			}
+			json_decref(l);
+			continue;
+		}
 		if (touched)
 			json_object_set_new(touched, app, json_true());
 		if (json_is_integer(st)) {
 			char key[512];
 
+			const char *id = json_get_str(json_object_get(l, "ids"), "id");
+			bool ok = outcome && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0);
+
 			snprintf(key, sizeof(key), "%s#%lld", app, (long long)json_integer_value(st));
+			/* The last word on a step wins. */
 			if (strcmp(phase, "begin") == 0 ||
-			    (outcome && strcmp(outcome, "uncertain") == 0))
+			    (outcome && strcmp(outcome, "uncertain") == 0)) {
 				json_object_set_new(pending, key, json_true());
-			else if (strcmp(phase, "end") == 0 ||
-				 (strcmp(phase, "lookup") == 0 && outcome &&
-				  strcmp(outcome, "found") == 0))
+				if (done)
+					json_object_del(done, key);
+			} else if (ok && (strcmp(phase, "end") == 0 || strcmp(phase, "lookup") == 0)) {
 				json_object_del(pending, key);
+				if (done)
+					json_object_set_new(done, key, json_string(id ? id : ""));
+			} else if (strcmp(phase, "end") == 0) {
+				json_object_del(pending, key);
+				if (done)
+					json_object_del(done, key);
+			}
 		}
 		json_decref(l);
 	}
@@ -162,7 +201,7 @@ int apply_pending_from_journal(const char *text, size_t len, const char *plan_ru
 			       json_t **out, struct err *e)
 {
 	json_t *pending = json_object();
-	int rc = journal_scan(text, len, plan_run_id, pending, NULL, e);
+	int rc = journal_scan(text, len, plan_run_id, pending, NULL, NULL, e);
 
 	if (rc < 0) {
 		json_decref(pending);
@@ -614,6 +653,14 @@ static int job_advance(struct hire_job *j, struct err *e)
 	}
 	j->sends = 0;
 	snprintf(key, sizeof(key), "%s#%zu", j->app, j->next);
+	if (json_is_string(json_object_get(j->ax->done, key))) {
+		const char *id = json_string_value(json_object_get(j->ax->done, key));
+
+		/* Journaled as done, killed before the ledger was written: record it now. */
+		log_verbose("application %s: %s completed in an earlier run (%s)", j->app,
+			    step_op(j), *id ? id : "no id");
+		return job_completed(j, *id ? id : NULL, e);
+	}
 	if (json_object_get(j->ax->pending, key) && step_looked_up(step_op(j))) {
 		log_verbose("application %s: %s was interrupted: looking it up first", j->app,
 			    step_op(j));
@@ -832,8 +879,8 @@ out:
 
 /* ----------------------------------------------------------------- stage */
 
-static int read_journal(struct staging *s, const char *prid, json_t *pending, json_t *touched,
-			struct err *e)
+static int read_journal(struct staging *s, const char *prid, json_t *pending, json_t *done,
+			json_t *touched, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	int rc = staging_read(s, JOURNAL, &b, e);
@@ -842,7 +889,7 @@ static int read_journal(struct staging *s, const char *prid, json_t *pending, js
 		err_clear(e);
 		rc = 0;
 	} else if (rc == 0) {
-		rc = journal_scan(b.data, b.len, prid, pending, touched, e);
+		rc = journal_scan(b.data, b.len, prid, pending, done, touched, e);
 	}
 	buf_release(&b);
 	return rc;
@@ -875,12 +922,13 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 	memset(&ax, 0, sizeof(ax));
 	ax.r = r;
 	ax.pending = json_object();
+	ax.done = json_object();
 	if ((rc = load_plan(r, o, &plan, e)) < 0)
 		goto out;
 	ax.prid = r->plan_run_id;
 	if ((rc = plan_read_rejects(r->stg, &rejects, e)) < 0 ||
 	    (rc = plan_read_ledger(r->stg, &ax.ledger, e)) < 0 ||
-	    (rc = read_journal(r->stg, ax.prid, ax.pending, touched, e)) < 0)
+	    (rc = read_journal(r->stg, ax.prid, ax.pending, ax.done, touched, e)) < 0)
 		goto out;
 	r->counts.rejected = (long)json_array_size(rejects);
 	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
@@ -993,6 +1041,7 @@ out:
 	free(ax.jobs);
 	json_decref(ax.ledger);
 	json_decref(ax.pending);
+	json_decref(ax.done);
 	json_decref(touched);
 	json_decref(rejects);
 	json_decref(plan);
@@ -1065,9 +1114,10 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 	};
 	json_t *ledger = NULL, *person = NULL, *en = NULL, *v;
 	struct http_client *hc;
-	const char *app = NULL, *k, *pid, *status;
-	char *path = NULL, *subject = NULL;
+	const char *k, *status;
+	char *app = NULL, *pid = NULL, *prid = NULL, *path = NULL, *subject = NULL;
 	struct trailer tr[2];
+	struct jline l;
 	size_t s, i;
 	bool gone = false;
 	int rc;
@@ -1075,12 +1125,12 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 	if ((rc = plan_read_ledger(r->stg, &ledger, e)) < 0)
 		goto out;
 	if (json_object_get(ledger, id)) {
-		app = id;
+		app = xstrdup(id);
 	} else {
 		json_object_foreach(ledger, k, v)
-			if (json_get_str(v, "personId") &&
+			if (!app && json_get_str(v, "personId") &&
 			    strcmp(json_get_str(v, "personId"), id) == 0)
-				app = k;
+				app = xstrdup(k);
 	}
 	if (!app) {
 		rc = err_set(e, ERR_INVALID,
@@ -1089,17 +1139,19 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		goto out;
 	}
 	en = json_object_get(ledger, app);
-	pid = json_get_str(en, "personId");
-	if (!pid) {
+	if (!json_get_str(en, "personId")) {
 		rc = err_set(e, ERR_INVALID, "application %s has no Humaans person in the ledger", app);
 		goto out;
 	}
+	pid = xstrdup(json_get_str(en, "personId"));
+	prid = xstrdup(json_get_str(en, "planRunId") ? json_get_str(en, "planRunId") : "");
 	if ((rc = run_humaans(r, &hc, e)) < 0)
 		goto out;
 	path = humaans_path_id("/people", pid);
 	rc = humaans_get(hc, path, &person, e);
 	if (rc == ERR_NOTFOUND) {
 		err_clear(e);
+		rc = 0;
 		gone = true;
 		log_warn("application %s: Humaans person %s no longer exists: removing it from the "
 			 "ledger", app, pid);
@@ -1126,7 +1178,17 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		if ((rc = delete_one(r, hc, app, "deletePerson", "/people", pid, e)) < 0)
 			goto fail;
 	}
+	/* Tell later applies of the same plan that the hire's earlier steps are gone. */
+	memset(&l, 0, sizeof(l));
+	l.app = app;
+	l.step = -1;
+	l.phase = "forget";
+	l.status = -1;
+	l.ids = ids_of("personId", pid);
+	if ((rc = journal_write(r, prid, &l, e)) < 0)
+		goto fail;
 	json_object_del(ledger, app);
+	en = NULL;
 	if ((rc = snapshot_write_json(r->stg, LEDGER, ledger, e)) < 0)
 		goto fail;
 	r->counts.deleted = 1;
@@ -1143,16 +1205,19 @@ fail:
 	{
 		/* Keep the journal of what was deleted before the failure. */
 		struct err ce = ERR_INIT;
-		char *sub = xasprintf("delete: new hire %s (application %s) failed", pid, app);
 
+		subject = xasprintf("delete: new hire %s (application %s) failed", pid, app);
 		tr[0] = (struct trailer){ "Application", app };
 		tr[1] = (struct trailer){ "Person-Id", pid };
-		commit_load(r, "delete", sub, tr, 2, &ce);
-		free(sub);
+		if (commit_load(r, "delete", subject, tr, 2, &ce) < 0)
+			log_error("%s", ce.msg);
 	}
 out:
 	free(subject);
 	free(path);
+	free(app);
+	free(pid);
+	free(prid);
 	json_decref(person);
 	json_decref(ledger);
 	return rc;
