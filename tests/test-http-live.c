@@ -624,6 +624,30 @@ static int on_stop(void *ctx, int rc, struct http_response *resp, struct err *e)
 	return err_set(e, ERR_INVALID, "stopped by the callback at status %ld", resp->status);
 }
 
+struct nested {
+	struct http_client *c;
+	char *inner;
+	int outer_done, inner_rc;
+	long inner_status;
+};
+
+/* A callback that makes a synchronous call on the same client. */
+static int on_nested(void *ctx, int rc, struct http_response *resp, struct err *e)
+{
+	struct nested *n = ctx;
+	struct http_response r;
+	struct err ie = ERR_INIT;
+
+	if (rc == 0 && resp->status == 200)
+		n->outer_done++;
+	if (n->outer_done == 1) {
+		n->inner_rc = do_get(n->c, n->inner, true, &r, &ie);
+		n->inner_status = r.status;
+		http_response_release(&r);
+	}
+	return 0;
+}
+
 static void test_callbacks(void)
 {
 	struct http_client *c;
@@ -656,6 +680,28 @@ static void test_callbacks(void)
 	for (i = 0; i < 3; i++)
 		free(ch.paths[i]);
 	http_batch_free(ch.b);
+
+	/* http_do from inside a callback, while the batch has requests in flight. */
+	{
+		struct nested n = { c, target("/seq/200"), 0, -1, 0 };
+		struct http_batch *nb = http_batch_new(c);
+		char *p1 = target("/seq/200"), *p2 = target("/seq/sleep300");
+
+		memset(&q, 0, sizeof(q));
+		q.method = "GET";
+		q.idempotent = true;
+		q.path = p1;
+		http_batch_add(nb, &q, on_nested, &n);
+		q.path = p2;
+		http_batch_add(nb, &q, on_nested, &n);
+		is_int(http_batch_run(nb, &e), 0, "a batch whose callback calls http_do runs");
+		ok(n.inner_rc == 0 && n.inner_status == 200, "the nested call succeeds");
+		is_int(n.outer_done, 2, "and both requests of the batch complete");
+		http_batch_free(nb);
+		free(n.inner);
+		free(p1);
+		free(p2);
+	}
 	http_client_free(c);
 
 	/* A callback that stops the batch: the queued rest is dropped. */
