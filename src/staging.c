@@ -1110,25 +1110,57 @@ static bool dir_is_empty(const char *dir)
 	return empty;
 }
 
-/* 1 when `dir` is a staging repo (a git work tree with pipeline.json), 0 when not. */
-static int is_staging_repo(const char *dir, bool *is_git)
+/* What init finds in an existing directory. */
+enum dir_kind {
+	DIR_PLAIN,      /* not a git repository */
+	DIR_GIT_OTHER,  /* a git repository that is not a staging repo */
+	DIR_STAGING,    /* a staging repo: a work tree with pipeline.json and a commit */
+	DIR_UNFINISHED  /* an init that was interrupted before its commit */
+};
+
+/* Only what an interrupted init leaves: .git, pipeline.json, .gitignore, temp files. */
+static bool only_init_leftovers(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	bool only = true;
+
+	if (!d)
+		return false;
+	while (only && (de = readdir(d))) {
+		const char *n = de->d_name;
+
+		if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, ".git") &&
+		    strcmp(n, "pipeline.json") && strcmp(n, ".gitignore") &&
+		    !(n[0] == '.' && strstr(n, ".tmp-")))
+			only = false;
+	}
+	closedir(d);
+	return only;
+}
+
+static enum dir_kind dir_classify(const char *dir)
 {
 	git_repository *repo = NULL;
+	enum dir_kind kind = DIR_GIT_OTHER;
 	struct stat st;
+	git_oid head;
 	char *p;
-	int yes = 0;
 
-	*is_git = false;
 	if (git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-		return 0;
-	*is_git = true;
+		return DIR_PLAIN;
 	if (git_repository_workdir(repo)) {
 		p = xasprintf("%s/pipeline.json", dir);
-		yes = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+		if (git_reference_name_to_id(&head, repo, "HEAD") < 0) {
+			if (only_init_leftovers(dir))
+				kind = DIR_UNFINISHED;
+		} else if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			kind = DIR_STAGING;
+		}
 		free(p);
 	}
 	git_repository_free(repo);
-	return yes;
+	return kind;
 }
 
 static int read_file(const char *path, struct buf *out, struct err *e)
@@ -1185,20 +1217,26 @@ int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
 	time_t now = time(NULL);
 	struct stat st;
 	struct tm tm;
-	bool is_git, committed;
+	bool resume = false, committed;
 	int rc;
 
 	*created = false;
 	if (stat(dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return err_set(e, ERR_INVALID, "'%s' exists and is not a directory", dir);
-		if (is_staging_repo(dir, &is_git))
+		switch (dir_classify(dir)) {
+		case DIR_STAGING:
 			return 0;
-		if (is_git)
+		case DIR_UNFINISHED:
+			resume = true; /* finish what an interrupted init began */
+			break;
+		case DIR_GIT_OTHER:
 			return err_set(e, ERR_INVALID,
-				       "'%s' is a git repository but not a staging repo (no pipeline.json)",
-				       dir);
-		if (!dir_is_empty(dir))
+				       "'%s' is a git repository but not a staging repo", dir);
+		case DIR_PLAIN:
+			break;
+		}
+		if (!resume && !dir_is_empty(dir))
 			return err_set(e, ERR_INVALID,
 				       "'%s' exists and is not empty: choose a new or empty directory",
 				       dir);
@@ -1223,7 +1261,7 @@ int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
 	}
 	opts.flags = GIT_REPOSITORY_INIT_NO_REINIT;
 	opts.initial_head = "main";
-	if ((rc = git_repository_init_ext(&repo, dir, &opts)) < 0) {
+	if (!resume && (rc = git_repository_init_ext(&repo, dir, &opts)) < 0) {
 		rc = git_fail(e, rc, "cannot create a git repository in '%s'", dir);
 		goto out;
 	}

@@ -211,6 +211,45 @@ static void test_init(void)
 	is_int(mode_of(p), 0700, "and restricts it to 0700");
 	free(p);
 
+	/* An init interrupted before its commit is finished by the next one. */
+	{
+		git_repository *r = NULL;
+		char *pj;
+
+		p = path_in("half");
+		mkdir(p, 0700);
+		git_repository_init(&r, p, 0);
+		git_repository_free(r);
+		pj = path_in("half/pipeline.json");
+		write_file(pj, "{\"partial\": true}\n");
+		free(pj);
+		rc = staging_init(p, pipeline_src, NULL, &created, &e);
+		ok(rc == 0 && created, "init finishes an interrupted init (%s)", rc ? e.msg : "ok");
+		if (staging_open(&s, p, &e) == 0) {
+			struct buf pb = BUF_INIT;
+
+			is_int(count_commits(s), 1, "with one commit");
+			staging_read(s, "pipeline.json", &pb, &e);
+			is_str(pb.data, "{\n  \"version\": 1\n}\n", "and the pipeline from the source");
+			buf_release(&pb);
+			staging_close(s);
+			s = NULL;
+		}
+		free(p);
+
+		p = path_in("otherrepo");
+		mkdir(p, 0700);
+		git_repository_init(&r, p, 0);
+		git_repository_free(r);
+		pj = path_in("otherrepo/README");
+		write_file(pj, "mine\n");
+		free(pj);
+		rc = staging_init(p, pipeline_src, NULL, &created, &e);
+		ok(rc == ERR_INVALID && strstr(e.msg, "not a staging repo"),
+		   "init refuses another git repository (%s)", e.msg);
+		free(p);
+	}
+
 	p = path_in("notthere");
 	rc = staging_open(&s, p, &e);
 	ok(rc == ERR_NOTFOUND && strstr(e.msg, "ashby2humaans init"),
