@@ -170,7 +170,16 @@ static int make_parents(struct staging *s, const char *relpath, struct err *e)
 
 	while ((p = strchr(p, '/'))) {
 		*p = '\0';
-		if (mkdir(full, 0700) < 0) {
+		if (mkdir(full, 0700) == 0) {
+			/* The new directory's entry must reach the disk too. */
+			char *slash = strrchr(full, '/');
+
+			*slash = '\0';
+			rc = fsync_dir(full) < 0 ? io_fail(e, errno, "syncing the directory of", relpath) : 0;
+			*slash = '/';
+			if (rc < 0)
+				goto out;
+		} else {
 			if (errno != EEXIST) {
 				rc = io_fail(e, errno, "creating the directory of", relpath);
 				goto out;

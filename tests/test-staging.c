@@ -383,6 +383,24 @@ static void test_hostile_paths(void)
 		   shown);
 	}
 	buf_release(&b);
+
+	/* A symlink in the work tree must not lead a write outside it. */
+	p = path_in("stage/link");
+	if (symlink(tmp, p) == 0) {
+		ok(staging_write(s, "link/x", "x", 1, &e) == ERR_INVALID && strstr(e.msg, "not a directory"),
+		   "a write through a symlinked directory is refused (%s)", e.msg);
+		unlink(p);
+	} else {
+		ok(0, "symlink: %s", strerror(errno));
+	}
+	free(p);
+	p = path_in("stage/afile");
+	write_file(p, "x");
+	ok(staging_write(s, "afile/x", "x", 1, &e) == ERR_INVALID,
+	   "a write below a file is refused (%s)", e.msg);
+	unlink(p);
+	free(p);
+
 	p = path_in("x");
 	is_int(mode_of(p), -1, "nothing was written outside the work tree");
 	free(p);
