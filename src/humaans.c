@@ -73,6 +73,7 @@ static const char *const humaans_scopes[] = {
 int humaans_client_new(struct http_client **out, const char *base_url, const char *token,
 		       int jobs, double max_rps, struct err *e)
 {
+	static const char *const headers[] = { "Accept: application/json", NULL };
 	struct http_opts opts;
 	char *auth = NULL;
 	size_t n;
@@ -88,6 +89,7 @@ int humaans_client_new(struct http_client **out, const char *base_url, const cha
 	opts.name = "humaans";
 	opts.base_url = base_url;
 	opts.authorization = auth;
+	opts.headers = headers;
 	opts.request_id_header = HUMAANS_REQUEST_ID_HEADER;
 	opts.jobs = jobs;
 	opts.max_rps = max_rps;
@@ -345,6 +347,10 @@ static int result_take(const char *method, const char *path, int rc, struct http
 	if (resp->request_id)
 		res->request_id = xstrdup(resp->request_id);
 	if (rc < 0) {
+		/* http spent its retries (or the outcome is unknown): keep its message, and the
+		 * last answer's body, if any, for the journal. */
+		if (resp->status && resp->body.len)
+			res->body = xstrndup(resp->body.data, resp->body.len);
 		if (!e || !e->msg[0])
 			err_set(e, rc, "humaans: %s: no answer", what);
 		goto out;
