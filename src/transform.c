@@ -383,6 +383,19 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 		if (json_is_string(value)) {
 			r = json_array();
 			json_array_append_new(r, json_string(option_label(def, json_string_value(value))));
+		} else if (json_is_array(label) && json_array_size(label) == json_array_size(value)) {
+			size_t i;
+			json_t *el;
+
+			r = json_array(); /* Ashby's own labels, when it sends them */
+			json_array_foreach(label, i, el) {
+				if (!json_is_string(el) || !json_is_string(json_array_get(value, i))) {
+					json_decref(r);
+					r = NULL;
+					break;
+				}
+				json_array_append_new(r, json_string(json_string_value(el)));
+			}
 		} else if (json_is_array(value)) {
 			size_t i;
 			json_t *el;

@@ -67,6 +67,18 @@ static const struct {
 	{ "Karl Otto von", "Karl", "Otto", "von", 3, 1 },
 };
 
+/* The name with control characters shown as '?', so a TAP line stays one line. */
+static const char *shown(const char *name)
+{
+	static char out[128];
+	size_t i;
+
+	for (i = 0; name[i] && i < sizeof(out) - 1; i++)
+		out[i] = (unsigned char)name[i] < ' ' ? '?' : name[i];
+	out[i] = '\0';
+	return out;
+}
+
 static void test_table(void)
 {
 	size_t i;
@@ -76,13 +88,13 @@ static void test_table(void)
 		char label[256];
 
 		name_split(&s, cases[i].name);
-		snprintf(label, sizeof(label), "'%s': first", cases[i].name);
+		snprintf(label, sizeof(label), "'%s': first", shown(cases[i].name));
 		is_str(s.first, cases[i].first, label);
-		snprintf(label, sizeof(label), "'%s': middle", cases[i].name);
+		snprintf(label, sizeof(label), "'%s': middle", shown(cases[i].name));
 		is_str(s.middle, cases[i].middle, label);
-		snprintf(label, sizeof(label), "'%s': last", cases[i].name);
+		snprintf(label, sizeof(label), "'%s': last", shown(cases[i].name));
 		is_str(s.last, cases[i].last, label);
-		snprintf(label, sizeof(label), "'%s': %d words, review %d", cases[i].name,
+		snprintf(label, sizeof(label), "'%s': %d words, review %d", shown(cases[i].name),
 			 cases[i].words, cases[i].review);
 		ok((int)s.words == cases[i].words && (int)s.review == cases[i].review, "%s", label);
 		name_split_release(&s);
