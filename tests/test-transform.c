@@ -340,6 +340,40 @@ static void test_pipeline_errors(void)
 	}
 }
 
+/* The complete example in doc/pipeline.md must be a valid pipeline. */
+static void test_pipeline_doc_example(void)
+{
+	char path[1024], *text = NULL, *start, *end;
+	struct pipeline *p = NULL;
+	struct err e = ERR_INIT;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/doc/pipeline.md", ABS_TOP_SRCDIR);
+	f = fopen(path, "rb");
+	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		ok(0, "read doc/pipeline.md");
+		if (f)
+			fclose(f);
+		return;
+	}
+	text = calloc(1, (size_t)n + 1);
+	if (fread(text, 1, (size_t)n, f) != (size_t)n)
+		text[0] = '\0';
+	fclose(f);
+	start = strstr(text, "```json\n");
+	end = start ? strstr(start + 8, "```") : NULL;
+	ok(start && end, "doc/pipeline.md has a json example");
+	if (start && end) {
+		ok(pipeline_parse(&p, start + 8, (size_t)(end - start - 8), "pipeline.json", &e) == 0,
+		   "the example in doc/pipeline.md is valid: %s", e.msg);
+		ok(p && p->ncustom == 3 && !p->fields[PF_LOCATION].enabled && p->legal_name_title,
+		   "and says what the doc says");
+	}
+	pipeline_free(p);
+	free(text);
+}
+
 static void test_pipeline_custom_ok(void)
 {
 	static const char json[] = PL_HEAD
@@ -722,6 +756,7 @@ int main(void)
 	test_pipeline_default();
 	test_pipeline_errors();
 	test_pipeline_custom_ok();
+	test_pipeline_doc_example();
 	test_overrides();
 	test_records();
 	test_records_custom();
