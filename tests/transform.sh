@@ -6,6 +6,11 @@
 # before anything is touched.
 . "$top_srcdir/tests/lib.sh"
 
+if ! command -v git >/dev/null 2>&1; then
+	echo "1..0 # SKIP git(1) is needed to inspect the staging repo"
+	exit 0
+fi
+
 S="$TEST_TMP/staging"
 fx="$top_srcdir/fixtures/transform-demo"
 a2h -q init "$S" >/dev/null 2>&1
