@@ -339,6 +339,16 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
+void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms)
+{
+	if (base_ms > 0)
+		c->backoff_base_ms = base_ms;
+	if (max_ms > 0)
+		c->backoff_max_ms = max_ms;
+	if (c->backoff_max_ms < c->backoff_base_ms)
+		c->backoff_max_ms = c->backoff_base_ms;
+}
+
 void http_client_stats(const struct http_client *c, struct http_stats *out)
 {
 	*out = c->stats;

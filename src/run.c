@@ -13,15 +13,10 @@
 
 #include "buf.h"
 #include "http.h"
+#include "humaans.h"
 #include "log.h"
 #include "staging.h"
 #include "xalloc.h"
-
-/*
- * Retry pacing can be shortened for the test suite through
- * ASHBY2HUMAANS_RETRY_BASE_MS (milliseconds); production runs use the default.
- */
-#define RETRY_BASE_ENV "ASHBY2HUMAANS_RETRY_BASE_MS"
 
 double run_now(void)
 {
@@ -85,20 +80,11 @@ int run_begin(struct run *r, const struct config *cfg, const char *command,
 	return 0;
 }
 
-static void client_opts(const struct run *r, struct http_opts *o, const char *name,
-			const char *base_url)
+/* The test suite shortens retry pacing through the configuration (ASHBY2HUMAANS_RETRY_BASE_MS). */
+static void client_tune(const struct run *r, struct http_client *c)
 {
-	const char *base_ms = getenv(RETRY_BASE_ENV);
-
-	memset(o, 0, sizeof(*o));
-	o->name = name;
-	o->base_url = base_url;
-	o->jobs = r->opts.jobs;
-	o->max_rps = r->opts.max_rps;
-	if (base_ms && *base_ms) {
-		o->backoff_base_ms = atol(base_ms);
-		o->backoff_max_ms = o->backoff_base_ms * 20;
-	}
+	if (r->cfg->retry_base_ms > 0)
+		http_client_set_backoff(c, r->cfg->retry_base_ms, r->cfg->retry_base_ms * 20);
 }
 
 int run_ashby(struct run *r, struct http_client **out, struct err *e)
@@ -124,7 +110,11 @@ int run_ashby(struct run *r, struct http_client **out, struct err *e)
 	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
 	EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)n);
 	auth = xasprintf("Basic %s", (char *)b64);
-	client_opts(r, &o, "ashby", r->cfg->ashby_base_url);
+	memset(&o, 0, sizeof(o));
+	o.name = "ashby";
+	o.base_url = r->cfg->ashby_base_url;
+	o.jobs = r->opts.jobs;
+	o.max_rps = r->opts.max_rps;
 	o.authorization = auth;
 	o.headers = headers;
 	o.request_id_header = "x-ashby-request-id";
@@ -138,15 +128,13 @@ int run_ashby(struct run *r, struct http_client **out, struct err *e)
 	free(auth);
 	if (rc < 0)
 		return rc;
+	client_tune(r, r->ashby);
 	*out = r->ashby;
 	return 0;
 }
 
 int run_humaans(struct run *r, struct http_client **out, struct err *e)
 {
-	static const char *const headers[] = { "Accept: application/json", NULL };
-	struct http_opts o;
-	char *auth;
 	int rc;
 
 	if (r->humaans) {
@@ -157,16 +145,11 @@ int run_humaans(struct run *r, struct http_client **out, struct err *e)
 		return err_set(e, ERR_AUTH,
 			       "HUMAANS_API_TOKEN is not set: export a Humaans API token "
 			       "(Settings, API access) in the environment");
-	auth = xasprintf("Bearer %s", r->cfg->humaans_token);
-	client_opts(r, &o, "humaans", r->cfg->humaans_base_url);
-	o.authorization = auth;
-	o.headers = headers;
-	o.request_id_header = "x-request-id";
-	rc = http_client_new(&r->humaans, &o, e);
-	memset(auth, 0, strlen(auth));
-	free(auth);
+	rc = humaans_client_new(&r->humaans, r->cfg->humaans_base_url, r->cfg->humaans_token,
+				r->opts.jobs, r->opts.max_rps, e);
 	if (rc < 0)
 		return rc;
+	client_tune(r, r->humaans);
 	*out = r->humaans;
 	return 0;
 }
