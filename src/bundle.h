@@ -75,7 +75,8 @@ void bundle_add_commit(struct bundle *b, const char *stage, const char *oid,
 void bundle_add_stage(struct bundle *b, const char *stage, const char *oid, const char *run_id);
 
 /*
- * Fill `b` (already bundle_init()ed with the run id) from the staging repo:
+ * Fill `b` (already bundle_init()ed with a run id, "run/<id>" or "latest";
+ * replaced by the run's id) from the staging repo:
  * the tree at tag run/<run-id> (pipeline.json, overrides.csv, extract/,
  * transform/, plan/, load/), the run's commits, the stage sources and the tag
  * message. ERR_NOTFOUND when the run does not exist.
