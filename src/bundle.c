@@ -913,8 +913,9 @@ int bundle_verify(const char *path, bundle_problem_fn fn, void *ctx, size_t *nfi
 	archive_read_support_format_tar(a);
 	archive_read_support_format_zip(a);
 	if (archive_read_open_filename(a, path, sizeof(buf_block)) != ARCHIVE_OK) {
-		rc = err_set(e, ERR_INVALID, "bundle '%s' is unreadable (corrupt, or not a .tar.gz or .zip): %s", path,
-			     archive_error_string(a));
+		rc = err_set(e, ERR_INVALID,
+			     "bundle '%s' is unreadable (corrupt, or not a .tar.gz or .zip): %s",
+			     path, archive_error_string(a));
 		goto out;
 	}
 
