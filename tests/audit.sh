@@ -210,6 +210,8 @@ ok $? "sha256sum -c MANIFEST passes in the extracted zip"
 cmp -s "z/ashby2humaans-$RB/transform/new_hires.json" "$TEST_TMP/new_hires.B"; ok $? "the zip holds run B's snapshots"
 a2h -C "$ST" export "$RB" -o b2.zip 2>"$ERR"
 cmp -s b.zip b2.zip; ok $? "two zip exports are byte-identical"
+TZ=Asia/Tokyo a2h -C "$ST" export "$RB" -o b3.zip 2>"$ERR"
+cmp -s b.zip b3.zip; ok $? "a zip export in another time zone is byte-identical"
 
 a2h -C "$ST" export "$RA" -o a.rar >"$OUT" 2>"$ERR"; is $? 1 "an unsupported suffix is refused"
 grep -q ".tar.gz or .zip" "$ERR"; ok $? "the message names the supported suffixes"
