@@ -1,0 +1,268 @@
+#include "config.h"
+
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "staging.h"
+#include "xalloc.h"
+
+/*
+ * Retry pacing can be shortened for the test suite through
+ * ASHBY2HUMAANS_RETRY_BASE_MS (milliseconds); production runs use the default.
+ */
+#define RETRY_BASE_ENV "ASHBY2HUMAANS_RETRY_BASE_MS"
+
+double run_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool run_parse_jobs(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 64)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+bool run_parse_rps(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+int run_begin(struct run *r, const struct config *cfg, const char *command,
+	      const struct run_opts *opts, struct err *e)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	snprintf(r->command, sizeof(r->command), "%s", command);
+	r->opts.jobs = 4;
+	if (opts)
+		r->opts = *opts;
+	if (r->opts.jobs < 1)
+		r->opts.jobs = 4;
+	rc = staging_open(&r->stg, cfg->staging_dir, e);
+	if (rc < 0)
+		return rc;
+	rc = staging_new_run_id(r->stg, r->id, sizeof(r->id), e);
+	if (rc < 0) {
+		staging_close(r->stg);
+		r->stg = NULL;
+		return rc;
+	}
+	r->started = time(NULL);
+	r->t0 = run_now();
+	log_verbose("run %s: %s in %s", r->id, command, staging_path(r->stg));
+	return 0;
+}
+
+static void client_opts(const struct run *r, struct http_opts *o, const char *name,
+			const char *base_url)
+{
+	const char *base_ms = getenv(RETRY_BASE_ENV);
+
+	memset(o, 0, sizeof(*o));
+	o->name = name;
+	o->base_url = base_url;
+	o->jobs = r->opts.jobs;
+	o->max_rps = r->opts.max_rps;
+	if (base_ms && *base_ms) {
+		o->backoff_base_ms = atol(base_ms);
+		o->backoff_max_ms = o->backoff_base_ms * 20;
+	}
+}
+
+int run_ashby(struct run *r, struct http_client **out, struct err *e)
+{
+	static const char *const headers[] = { "Accept: application/json", NULL };
+	struct http_opts o;
+	char *plain, *auth;
+	unsigned char *b64;
+	size_t n;
+	int rc;
+
+	if (r->ashby) {
+		*out = r->ashby;
+		return 0;
+	}
+	if (!r->cfg->ashby_api_key || !*r->cfg->ashby_api_key)
+		return err_set(e, ERR_AUTH,
+			       "ASHBY_API_KEY is not set: export the Ashby API key (Admin, "
+			       "Integrations, API keys) in the environment");
+	/* HTTP Basic: the key is the user name, the password is empty. */
+	plain = xasprintf("%s:", r->cfg->ashby_api_key);
+	n = strlen(plain);
+	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)n);
+	auth = xasprintf("Basic %s", (char *)b64);
+	client_opts(r, &o, "ashby", r->cfg->ashby_base_url);
+	o.authorization = auth;
+	o.headers = headers;
+	o.request_id_header = "x-ashby-request-id";
+	rc = http_client_new(&r->ashby, &o, e);
+	/* Scrub the copies of the key: the client keeps its own. */
+	memset(plain, 0, n);
+	memset(b64, 0, strlen((char *)b64));
+	memset(auth, 0, strlen(auth));
+	free(plain);
+	free(b64);
+	free(auth);
+	if (rc < 0)
+		return rc;
+	*out = r->ashby;
+	return 0;
+}
+
+int run_humaans(struct run *r, struct http_client **out, struct err *e)
+{
+	static const char *const headers[] = { "Accept: application/json", NULL };
+	struct http_opts o;
+	char *auth;
+	int rc;
+
+	if (r->humaans) {
+		*out = r->humaans;
+		return 0;
+	}
+	if (!r->cfg->humaans_token || !*r->cfg->humaans_token)
+		return err_set(e, ERR_AUTH,
+			       "HUMAANS_API_TOKEN is not set: export a Humaans API token "
+			       "(Settings, API access) in the environment");
+	auth = xasprintf("Bearer %s", r->cfg->humaans_token);
+	client_opts(r, &o, "humaans", r->cfg->humaans_base_url);
+	o.authorization = auth;
+	o.headers = headers;
+	o.request_id_header = "x-request-id";
+	rc = http_client_new(&r->humaans, &o, e);
+	memset(auth, 0, strlen(auth));
+	free(auth);
+	if (rc < 0)
+		return rc;
+	*out = r->humaans;
+	return 0;
+}
+
+void run_stage_done(struct run *r, const char *stage)
+{
+	snprintf(r->stage_reached, sizeof(r->stage_reached), "%s", stage);
+}
+
+static unsigned long client_requests(const struct http_client *c)
+{
+	struct http_stats st;
+
+	if (!c)
+		return 0;
+	http_client_stats(c, &st);
+	return st.requests;
+}
+
+/* Commands whose exit status reports hires set aside (DESIGN.md). */
+static bool reports_set_aside(const char *command)
+{
+	return strcmp(command, "transform") == 0 || strcmp(command, "run") == 0 ||
+	       strcmp(command, "apply") == 0;
+}
+
+static void one_line(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	snprintf(dst, n, "%s", src);
+	for (i = 0; dst[i]; i++)
+		if (dst[i] == '\n' || dst[i] == '\r')
+			dst[i] = ' ';
+}
+
+int run_end(struct run *r, int rc, struct err *e)
+{
+	const struct run_counts *c = &r->counts;
+	struct buf msg = BUF_INIT;
+	struct err terr = ERR_INIT;
+	char started[32], errline[ERR_MSG_MAX];
+	const char *outcome;
+	unsigned long req_a = client_requests(r->ashby), req_h = client_requests(r->humaans);
+	double dur = run_now() - r->t0;
+	struct tm tm;
+	int status;
+
+	if (!r->stg)
+		return EXIT_FAILURE_;
+	if (rc < 0) {
+		outcome = "failed";
+		status = EXIT_FAILURE_;
+	} else if ((c->rejected > 0 || c->failed > 0) && reports_set_aside(r->command)) {
+		outcome = "set-aside";
+		status = EXIT_SET_ASIDE;
+	} else {
+		outcome = "ok";
+		status = EXIT_OK;
+	}
+	gmtime_r(&r->started, &tm);
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_addf(&msg, "run %s: %s\n\n", r->id, outcome);
+	buf_addf(&msg, "Command: %s\nStarted: %s\nDuration: %.3f\nStage-Reached: %s\nOutcome: %s\n",
+		 r->command, started, dur, r->stage_reached[0] ? r->stage_reached : "none",
+		 outcome);
+	if (rc < 0) {
+		one_line(errline, sizeof(errline), e->msg);
+		buf_addf(&msg, "Error: %s\n", errline);
+	}
+	buf_addf(&msg,
+		 "Hires-Extracted: %ld\nHires-Rejected: %ld\nHires-Planned: %ld\nConflicts: %ld\n"
+		 "Hires-Created: %ld\nHires-Changed: %ld\nHires-Failed: %ld\nHires-Deleted: %ld\n"
+		 "Requests-Ashby: %lu\nRequests-Humaans: %lu\n",
+		 c->extracted, c->rejected, c->planned, c->conflicts, c->created, c->changed,
+		 c->failed, c->deleted, req_a, req_h);
+	if (r->plan_run_id[0])
+		buf_addf(&msg, "Plan-Run-Id: %s\n", r->plan_run_id);
+
+	if (rc < 0)
+		log_error("%s", e->msg);
+	if (staging_tag_run(r->stg, r->id, msg.data, &terr) < 0) {
+		log_error("could not record run %s: %s", r->id, terr.msg);
+		status = EXIT_FAILURE_;
+	}
+	log_info("%s %s: %s; %ld hires found, %ld set aside, %ld planned, %ld created, "
+		 "%ld failed; requests: ashby %lu, humaans %lu; %.1f s",
+		 r->command, r->id, outcome, c->extracted, c->rejected, c->planned, c->created,
+		 c->failed, req_a, req_h, dur);
+	log_info("look closer: ashby2humaans show %s", r->id);
+
+	buf_release(&msg);
+	http_client_free(r->ashby);
+	http_client_free(r->humaans);
+	r->ashby = r->humaans = NULL;
+	staging_close(r->stg);
+	r->stg = NULL;
+	return status;
+}
