@@ -91,6 +91,7 @@ struct xctx {
 	json_t *fresh;       /* application id -> true: not staged before */
 	json_t *refs[NREFS]; /* arrays */
 	char *tok_apps, *tok_offers;
+	long offer_records;  /* offer records read by the list pass */
 
 	struct hire *hires;
 	size_t nhires;
@@ -407,6 +408,7 @@ static int on_offer_page(void *ctx, json_t *results, struct err *e)
 	json_array_foreach(results, i, o) {
 		const char *why = offer_problem(o), *app;
 
+		x->offer_records++;
 		if (why) {
 			set_aside_record(x, "offer", json_get_str(o, "id"), why);
 			continue;
@@ -1093,6 +1095,7 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->st.full = full;
 	x->st.applications = 0;
 	x->st.set_aside = 0;
+	x->offer_records = 0;
 	x->apps = full ? json_object() : json_deep_copy(x->prev_apps);
 	x->offers = full ? json_object() : json_deep_copy(x->prev_offers);
 	x->refresh = json_object();
@@ -1118,6 +1121,19 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 		json_decref(p);
 		if (rc < 0)
 			return rc;
+	}
+	/*
+	 * An incremental list that saw no change leaves its old token in force:
+	 * it covers exactly what the new one does, and keeping it means an
+	 * unchanged night stages the same bytes and makes no commit.
+	 */
+	if (!full && x->st.applications == 0 && tok_a) {
+		free(x->tok_apps);
+		x->tok_apps = xstrdup(tok_a);
+	}
+	if (!full && x->offer_records == 0 && tok_o) {
+		free(x->tok_offers);
+		x->tok_offers = xstrdup(tok_o);
 	}
 	log_verbose("extract: %ld applications read in %u list pages, %zu hires staged, %zu to read",
 		    x->st.applications, pages, json_object_size(x->apps),

@@ -258,6 +258,9 @@ class BusinessError(Exception):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AshbyEmulator/1.0"
+    # One write per answer and no Nagle: otherwise every call waits on a delayed ACK.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet: the request log is the record
         pass
@@ -660,6 +663,11 @@ def envelope_error(code, message, rid):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A dropped connection (fault injection) is expected: no traceback.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, OSError)):
+            super().handle_error(request, client_address)
 
 
 def main(argv=None):
