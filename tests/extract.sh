@@ -241,5 +241,11 @@ test ! -e "$S3/extract/applications.json"; ok $? "nothing is written"
 ASHBY_API_KEY=no-such-key a2h -C "$S3" extract >"$TEST_TMP/out" 2>&1; is $? 1 "an unknown key fails"
 grep -q "HTTP 403" "$TEST_TMP/out"; ok $? "with the status"
 
+# 10. Usage errors.
+a2h -C "$S" extract --jobs 0 >"$TEST_TMP/out" 2>&1; is $? 1 "--jobs 0 is a usage error"
+grep -q '^usage: ashby2humaans \[global options\] extract' "$TEST_TMP/out"; ok $? "it prints the usage"
+a2h -C "$S" extract --frobnicate >"$TEST_TMP/out" 2>&1; is $? 1 "an unknown option is a usage error"
+grep -q "unknown option '--frobnicate'" "$TEST_TMP/out"; ok $? "naming the option"
+
 emu_stop
 done_testing
