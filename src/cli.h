@@ -24,6 +24,7 @@ struct config {
 	const char *humaans_token;    /* $HUMAANS_API_TOKEN: never printed */
 	const char *ashby_base_url;   /* $ASHBY_BASE_URL or https://api.ashbyhq.com */
 	const char *humaans_base_url; /* $HUMAANS_BASE_URL or https://app.humaans.io/api */
+	long retry_base_ms;           /* $ASHBY2HUMAANS_RETRY_BASE_MS: shorter retry pacing for tests; 0 = default */
 	const char *argv0;
 };
 

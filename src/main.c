@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 	cfg.humaans_token = getenv("HUMAANS_API_TOKEN");
 	cfg.ashby_base_url = env_or("ASHBY_BASE_URL", "https://api.ashbyhq.com");
 	cfg.humaans_base_url = env_or("HUMAANS_BASE_URL", "https://app.humaans.io/api");
+	cfg.retry_base_ms = atol(env_or("ASHBY2HUMAANS_RETRY_BASE_MS", "0"));
 	log_setup(verbosity, isatty(STDERR_FILENO));
 
 	for (c = commands; c->name; c++)

@@ -40,7 +40,11 @@ struct csv_writer {
 };
 void csv_writer_init(struct csv_writer *w);
 void csv_writer_release(struct csv_writer *w);
-/* Append one field; NULL is written as an empty field. Neutralises formulas. */
+/*
+ * Append one field; NULL is written as an empty field, "" as `""`. Neutralises
+ * formulas, then quotes (libcsv) a field holding a comma, quote, line break or
+ * a space or tab at either end.
+ */
 void csv_writer_field(struct csv_writer *w, const char *value);
 void csv_writer_end_row(struct csv_writer *w);
 /* The neutralised form of a cell (caller frees). Exposed for unit tests. */
@@ -50,7 +54,9 @@ char *csv_neutralise(const char *value);
  * Parse CSV text (libcsv, strict quoting) and call `row` for each record with
  * its fields (borrowed, valid during the call) and its 1-based line number.
  * A non-zero return from `row` stops and is returned. Parse errors give
- * ERR_INVALID naming `what` and the line.
+ * ERR_INVALID naming `what` and the line. Fields are never NULL (an empty
+ * field is ""); libcsv trims spaces and tabs around unquoted fields; `line`
+ * is where the record starts (a quoted field may span lines).
  */
 typedef int (*csv_row_fn)(void *ctx, char **fields, size_t nfields, size_t line, struct err *e);
 int csv_parse_text(const char *data, size_t len, const char *what, csv_row_fn row, void *ctx,

@@ -32,15 +32,24 @@ struct trailer {
 
 /*
  * Create the staging repo at `dir` (mode 0700), copy `pipeline_src` to
- * pipeline.json and make the first commit (stage `init`). When `dir` already
- * holds a staging repo nothing changes and *created is false.
+ * pipeline.json and make the first commit (stage `init`), then tag
+ * run/<run_id> (`run_id` NULL: a fresh one). When `dir` already holds a
+ * staging repo nothing changes and *created is false. `dir` may be absent or
+ * empty (its parent must exist); a non-empty directory that is not a staging
+ * repo is refused (ERR_INVALID). An init interrupted before its commit is
+ * finished.
  */
 int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
 		 bool *created, struct err *e);
 
-/* Open an existing staging repo and take its lock. Caller closes with staging_close(). */
+/*
+ * Open an existing staging repo and take its lock. Caller closes with
+ * staging_close(), which releases the lock. ERR_NOTFOUND when `dir` is not a
+ * git work tree; ERR_LOCKED ("staging repo 'DIR' is locked by pid N (another
+ * ashby2humaans run)") when another process holds it.
+ */
 int staging_open(struct staging **out, const char *dir, struct err *e);
-/* Open without the lock, for read-only commands (log, show, export). */
+/* Open without the lock, for read-only commands (log, show, export). Writes through it fail. */
 int staging_open_readonly(struct staging **out, const char *dir, struct err *e);
 void staging_close(struct staging *s);
 
@@ -50,6 +59,10 @@ const char *staging_path(const struct staging *s);
 /*
  * Write `relpath` (relative to the work tree, no "..", no absolute path, no
  * control characters) atomically with mode 0600, creating directories.
+ * Every function taking a relpath refuses (ERR_INVALID) an absolute path,
+ * an empty, "." or ".." component, a ".git" component, a backslash or a
+ * control character. On a write error (ERR_IO, "no space left on device
+ * writing extract/x.json") the old file is left intact.
  */
 int staging_write(struct staging *s, const char *relpath, const void *data, size_t len,
 		  struct err *e);
@@ -57,7 +70,7 @@ int staging_write(struct staging *s, const char *relpath, const void *data, size
 int staging_read(struct staging *s, const char *relpath, struct buf *out, struct err *e);
 /* Remove a work-tree file or directory tree; absent is not an error. */
 int staging_remove(struct staging *s, const char *relpath, struct err *e);
-/* Append one line to a file and fsync it (the load journal). */
+/* Append one line to a file and fsync it (the load journal). A final "\n" is added when missing. */
 int staging_append_line(struct staging *s, const char *relpath, const char *line, struct err *e);
 
 /*
@@ -66,14 +79,15 @@ int staging_append_line(struct staging *s, const char *relpath, const char *line
  * message: `subject`, a blank line, optional `body`, a blank line, then the
  * trailers Run-Id, Stage, Tool-Version and `extra`. When nothing changed no
  * commit is made and *committed is false. `oid_out` (41 bytes) receives the
- * new HEAD (or the unchanged one).
+ * new HEAD (or the unchanged one). `paths` NULL means the whole work tree.
+ * The commit compares trees with HEAD, so an unchanged snapshot adds nothing.
  */
 int staging_commit(struct staging *s, const char *const *paths, const char *stage,
 		   const char *run_id, const char *subject, const char *body,
 		   const struct trailer *extra, size_t nextra,
 		   char oid_out[41], bool *committed, struct err *e);
 
-/* A fresh, unique run id: UTC "YYYYMMDDTHHMMSSZ", with "-2", "-3"... when a tag exists. */
+/* A fresh, unique run id: UTC "YYYYMMDDTHHMMSSZ", with "-2", "-3"... when a tag exists. `s` may be NULL (no check). */
 int staging_new_run_id(struct staging *s, char *out, size_t outlen, struct err *e);
 
 /* End a run: annotated tag run/<run_id> on HEAD whose message is `message`. */
@@ -92,6 +106,9 @@ int staging_read_at(struct staging *s, const char *rev, const char *relpath,
 /*
  * List the run tags, newest first. Calls `fn` with the run id, the tag
  * message and the tagged commit id; stops early when `fn` returns non-zero.
+ * Returns 0 (also after an early stop with a positive value), a negative
+ * value returned by `fn`, or a negative code with `e` filled.
+ * Pointers passed to `fn` are borrowed for the call.
  */
 typedef int (*staging_run_fn)(void *ctx, const char *run_id, const char *message,
 			      const char *commit_hex);
@@ -100,6 +117,7 @@ int staging_list_runs(struct staging *s, staging_run_fn fn, void *ctx, struct er
 /*
  * Walk the commits of one run (those whose Run-Id trailer is run_id), oldest
  * first, calling `fn` with the commit id, Stage trailer and full message.
+ * Return value and early stop as staging_list_runs().
  */
 typedef int (*staging_commit_fn)(void *ctx, const char *commit_hex, const char *stage,
 				 const char *message);
@@ -114,7 +132,10 @@ int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn
 int staging_find_stage(struct staging *s, const char *stage, char oid_out[41],
 		       char *run_id_out, size_t run_id_len, struct err *e);
 
-/* Resolve a revision (commit id prefix, tag name, "run/<id>", "HEAD") to a commit id. */
+/*
+ * Resolve a revision (commit id prefix, tag name, "run/<id>", a bare run id
+ * meaning "run/<id>", "HEAD") to a commit id. ERR_NOTFOUND when unknown.
+ */
 int staging_resolve(struct staging *s, const char *rev, char oid_out[41], struct err *e);
 
 /* Low level: the libgit2 repository, borrowed. Declared as void to keep git2.h out of users. */
