@@ -671,29 +671,36 @@ static int job_advance(struct hire_job *j, struct err *e)
 
 /* ------------------------------------------------------------ the plan */
 
-/* The Run-Id and Stage trailers of a commit. */
-static int commit_trailers(struct staging *s, const char *oid_hex, char *run_id, size_t n,
-			   char *stage, size_t sn, struct err *e)
+/* The value of trailer `key` of a commit into `out` ("" when absent). */
+static int commit_trailer(struct staging *s, const char *oid_hex, const char *key, char *out,
+			  size_t n, struct err *e)
 {
 	git_repository *repo = staging_git_repo(s);
 	git_commit *c = NULL;
 	git_oid oid;
 	const char *msg, *p;
+	size_t klen = strlen(key);
 
 	if (git_oid_fromstr(&oid, oid_hex) < 0 || git_commit_lookup(&c, repo, &oid) < 0)
 		return err_set(e, ERR_NOTFOUND, "commit %s not found", oid_hex);
 	msg = git_commit_message(c);
-	run_id[0] = stage[0] = '\0';
+	out[0] = '\0';
 	for (p = msg; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		size_t len = strcspn(p, "\n");
 
-		if (strncmp(p, "Run-Id: ", 8) == 0)
-			snprintf(run_id, n, "%.*s", (int)(len - 8), p + 8);
-		else if (strncmp(p, "Stage: ", 7) == 0)
-			snprintf(stage, sn, "%.*s", (int)(len - 7), p + 7);
+		if (len > klen + 1 && strncmp(p, key, klen) == 0 && p[klen] == ':' && p[klen + 1] == ' ')
+			snprintf(out, n, "%.*s", (int)(len - klen - 2), p + klen + 2);
 	}
 	git_commit_free(c);
 	return 0;
+}
+
+static int commit_trailers(struct staging *s, const char *oid_hex, char *run_id, size_t n,
+			   char *stage, size_t sn, struct err *e)
+{
+	int rc = commit_trailer(s, oid_hex, "Run-Id", run_id, n, e);
+
+	return rc < 0 ? rc : commit_trailer(s, oid_hex, "Stage", stage, sn, e);
 }
 
 static int load_plan(struct run *r, const struct apply_opts *o, json_t **plan, struct err *e)
@@ -1220,5 +1227,80 @@ out:
 	free(prid);
 	json_decref(person);
 	json_decref(ledger);
+	return rc;
+}
+
+/* ------------------------------------------------------------ run's skip */
+
+static int file_sha_hex(struct staging *s, const char *rel, char out[65], struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = staging_read(s, rel, &b, e);
+
+	if (rc == 0)
+		sha256_hex(b.data, b.len, out);
+	buf_release(&b);
+	return rc;
+}
+
+static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage,
+			    const char *message)
+{
+	(void)message;
+	if (stage && strcmp(stage, "plan") == 0)
+		snprintf(ctx, 41, "%s", commit_hex);
+	return 0;
+}
+
+int apply_plan_settled(struct run *r, bool *settled, struct err *e)
+{
+	char poid[41], aoid[41], applied[48], failed[32], tsha[65], psha[65];
+	struct buf b = BUF_INIT;
+	json_t *plan = NULL;
+	const json_t *basis;
+	int rc;
+
+	*settled = false;
+	rc = staging_find_stage(r->stg, "apply", aoid, NULL, 0, e);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = commit_trailer(r->stg, aoid, "Plan-Run-Id", applied, sizeof(applied), e)) < 0 ||
+	    (rc = commit_trailer(r->stg, aoid, "Failed", failed, sizeof(failed), e)) < 0)
+		return rc;
+	if (!applied[0] || strcmp(failed, "0") != 0)
+		return 0;
+	/* The plan that apply carried out: the plan commit of run `applied`. */
+	poid[0] = '\0';
+	if ((rc = staging_run_commits(r->stg, applied, find_plan_commit, poid, e)) < 0 &&
+	    rc != ERR_NOTFOUND)
+		return rc;
+	err_clear(e);
+	if (!poid[0])
+		return 0;
+	if ((rc = staging_read_at(r->stg, poid, "plan/plan.json", &b, e)) < 0 ||
+	    (rc = snapshot_parse(b.data, b.len, "plan/plan.json", &plan, e)) < 0)
+		goto out;
+	rc = file_sha_hex(r->stg, "transform/new_hires.json", tsha, e);
+	if (rc == 0)
+		rc = file_sha_hex(r->stg, "pipeline.json", psha, e);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	basis = json_get_obj(plan, "basis");
+	*settled = json_get_str(basis, "transformSha256") &&
+		   strcmp(json_get_str(basis, "transformSha256"), tsha) == 0 &&
+		   json_get_str(basis, "pipelineSha256") &&
+		   strcmp(json_get_str(basis, "pipelineSha256"), psha) == 0;
+out:
+	buf_release(&b);
+	json_decref(plan);
 	return rc;
 }

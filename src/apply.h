@@ -21,6 +21,7 @@
 #define APPLY_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "err.h"
 
@@ -46,6 +47,13 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e);
  * ledger and commits (stage delete).
  */
 int apply_delete_new_hire(struct run *r, const char *id, struct err *e);
+
+/*
+ * Whether `run` may skip planning (DESIGN.md): the latest plan was computed
+ * from the current transform/new_hires.json and pipeline.json, and the latest
+ * apply carried it out with no failure left to retry. Reads only the staging repo.
+ */
+int apply_plan_settled(struct run *r, bool *settled, struct err *e);
 
 /*
  * Pure helper for tests: which (application, step) writes of plan run

@@ -149,6 +149,30 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Fields in the order a reader expects them (names first); others follow alphabetically. */
+static int field_rank(const char *k)
+{
+	static const char *const order[] = {
+		"firstName", "middleName", "lastName", "preferredName", "personalEmail",
+		"personalPhoneNumber", "employmentStartDate", "locationId", "status",
+		"jobTitle", "department", "reportingTo", "effectiveDate",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (strcmp(order[i], k) == 0)
+			return (int)i;
+	return (int)(sizeof(order) / sizeof(order[0]));
+}
+
+static int cmp_field(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int rx = field_rank(x), ry = field_rank(y);
+
+	return rx != ry ? rx - ry : strcmp(x, y);
+}
+
 static const char **sorted_keys(const json_t *obj, size_t *n)
 {
 	const char **keys;
@@ -162,7 +186,7 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 		(void)v;
 		keys[i++] = k;
 	}
-	qsort(keys, *n, sizeof(*keys), cmp_str);
+	qsort(keys, *n, sizeof(*keys), cmp_field);
 	return keys;
 }
 

@@ -77,4 +77,28 @@ a2h -C "$S" plan --detailed-exitcode >"$TEST_TMP/plan2.out" 2>&1; is $? 0 "secon
 w=$(py 'len(W)')
 a2h -C "$S" apply >/dev/null 2>&1; is $? 3 "second apply exits 3 (still set aside)"
 is "$(py 'len(W)')" "$w" "second apply sends no write"
+
+# run: the transform is unchanged since its plan was applied in full: Humaans is not read.
+r=$(py 'len(R)')
+a2h -C "$S" run >"$TEST_TMP/run.out" 2>"$TEST_TMP/run.err"; is $? 3 "run exits 3 (hires still set aside)"
+is "$(py 'len(R)')" "$r" "run with an unchanged transform reads nothing from Humaans"
+grep -q 'nothing to plan' "$TEST_TMP/run.err"; ok $? "run says why it did not plan"
+a2h -C "$S" run --dry-run >/dev/null 2>&1; is $? 3 "run --dry-run exits 3 too"
+# A changed hire (edited in the staged transform) is planned as a change.
+"$PYTHON3" - "$S/transform/new_hires.json" <<'EOF'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d[0]["jobRole"]["jobTitle"] = "Staff Engineer"
+open(p, "w").write(json.dumps(d, indent=2, sort_keys=True) + "\n")
+EOF
+git -C "$S" -c user.name=t -c user.email=t@localhost commit -qam "transform: edited by the test"
+a2h -C "$S" plan >"$TEST_TMP/plan3.out" 2>&1; is $? 0 "plan after a job title change"
+grep -q '^~ .*a1000000-0000-4000-8000-000000000001' "$TEST_TMP/plan3.out"; ok $? "the change is a ~ line"
+grep -q '    jobRole.jobTitle: Backend Engineer -> Staff Engineer' "$TEST_TMP/plan3.out"; ok $? "before -> after shown"
+is "$(grep -c '^[+~!] ' "$TEST_TMP/plan3.out")" 1 "only that hire changes"
+a2h -C "$S" apply >/dev/null 2>&1; is $? 3 "apply the change"
+is "$(py '[j["jobTitle"] for j in sorted(S["jobRoles"], key=lambda j: j["effectiveDate"]) if j["personId"] == L["a1000000-0000-4000-8000-000000000001"]["personId"]][-1]')" "Staff Engineer" \
+	"a new job role carries the new title"
+a2h -C "$S" plan --detailed-exitcode >/dev/null 2>&1; is $? 0 "and nothing is left to change"
 done_testing
