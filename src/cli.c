@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "run.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,4 +40,47 @@ int cli_not_built(const char *name, const char *issue)
 {
 	log_error("'%s' is not built yet (%s)", name, issue);
 	return EXIT_FAILURE_;
+}
+
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+	size_t n = strlen(name);
+
+	*missing = false;
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro)
+{
+	const char *v;
+	bool missing;
+
+	if ((v = cli_opt_value(argc, argv, i, "--jobs", &missing)) || missing) {
+		if (missing || !run_parse_jobs(v, &ro->jobs)) {
+			log_error("%s: --jobs wants a number of requests from 1 to 64", cmd);
+			cli_usage_command(cmd, true);
+			return -1;
+		}
+		return 1;
+	}
+	if ((v = cli_opt_value(argc, argv, i, "--max-rps", &missing)) || missing) {
+		if (missing || !run_parse_rps(v, &ro->max_rps)) {
+			log_error("%s: --max-rps wants a number of requests per second (0: no cap)",
+				  cmd);
+			cli_usage_command(cmd, true);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
 }

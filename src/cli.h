@@ -56,6 +56,21 @@ int cmd_export(int argc, char **argv, const struct config *cfg);
 int cmd_delete_new_hire(int argc, char **argv, const struct config *cfg);
 int cmd_serve(int argc, char **argv, const struct config *cfg);
 
+/*
+ * "--name VALUE" or "--name=VALUE" at argv[*i]: returns the value (borrowed)
+ * and advances *i past it; NULL when argv[*i] is not `name`. When the value is
+ * missing, returns NULL and sets *missing.
+ */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, bool *missing);
+
+struct run_opts;
+/*
+ * The options every networked stage shares, --jobs N and --max-rps R, at
+ * argv[*i]: 1 when consumed (into `ro`), 0 when argv[*i] is another option,
+ * -1 on a bad or missing value (the error and `cmd`'s usage are printed).
+ */
+int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro);
+
 /* For commands not built yet: says so and returns EXIT_FAILURE_. */
 int cli_not_built(const char *name, const char *issue);
 

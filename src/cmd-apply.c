@@ -14,30 +14,24 @@ int cmd_apply(int argc, char **argv, const struct config *cfg)
 	struct run_opts ro = { 4, 0 };
 	struct err e = ERR_INIT;
 	struct run r;
-	int i, rc;
+	int i, rc, taken;
 
 	if (cli_wants_help(argc, argv, "apply"))
 		return EXIT_OK;
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		bool has = i + 1 < argc;
+		const char *a = argv[i], *v;
+		bool missing;
 
-		if (strcmp(a, "--plan") == 0 && has) {
-			ao.plan_rev = argv[++i];
-		} else if (strncmp(a, "--plan=", 7) == 0) {
-			ao.plan_rev = a + 7;
-		} else if ((strcmp(a, "--jobs") == 0 && has) || strncmp(a, "--jobs=", 7) == 0) {
-			v = a[6] == '=' ? a + 7 : argv[++i];
-			if (!run_parse_jobs(v, &ro.jobs)) {
-				log_error("apply: --jobs takes a number from 1 to 64, not '%s'", v);
+		if ((v = cli_opt_value(argc, argv, &i, "--plan", &missing)) || missing) {
+			if (missing) {
+				log_error("apply: --plan wants a revision (a run id, run/<id> or a commit)");
+				cli_usage_command("apply", true);
 				return EXIT_FAILURE_;
 			}
-		} else if ((strcmp(a, "--max-rps") == 0 && has) || strncmp(a, "--max-rps=", 10) == 0) {
-			v = a[9] == '=' ? a + 10 : argv[++i];
-			if (!run_parse_rps(v, &ro.max_rps)) {
-				log_error("apply: --max-rps takes a number >= 0, not '%s'", v);
+			ao.plan_rev = v;
+		} else if ((taken = cli_run_option(argc, argv, &i, "apply", &ro)) != 0) {
+			if (taken < 0)
 				return EXIT_FAILURE_;
-			}
 		} else {
 			log_error("apply: unexpected argument '%s'", a);
 			cli_usage_command("apply", true);

@@ -1,38 +1,53 @@
 /*
- * run [--dry-run] [--full] [--jobs N] [--max-rps R]: extract, transform, plan,
- * then apply unless --dry-run (the nightly entry point). Planning is skipped,
- * and Humaans not read, when the transform is byte-identical to the one the
- * last completely applied plan was computed from (DESIGN.md).
+ * run [--dry-run] [--full] [--jobs N] [--max-rps R]: the nightly entry point.
+ * Validates the pipeline, checks the credentials (stopping before anything is
+ * extracted when a permission is missing), then extract, transform, plan, and
+ * apply unless --dry-run, all under one Run-Id and one lock. Planning is
+ * skipped, and Humaans not read, when the transform is byte-identical to the
+ * one the last completely applied plan was computed from (DESIGN.md).
  */
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "apply.h"
+#include "buf.h"
+#include "check.h"
 #include "cli.h"
 #include "extract.h"
 #include "log.h"
+#include "pipeline.h"
 #include "plan.h"
 #include "run.h"
 #include "transform.h"
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+/* The check of `check`, inside the run: each missing permission is logged. */
+static int run_check(struct run *r, const struct pipeline *p, struct err *e)
 {
-	size_t n = strlen(name);
+	struct http_client *ashby, *humaans;
+	struct buf report = BUF_INIT;
+	int missing = 0, rc;
 
-	*missing = false;
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = true;
-		return NULL;
+	rc = run_ashby(r, &ashby, e);
+	if (rc == 0)
+		rc = run_humaans(r, &humaans, e);
+	if (rc == 0)
+		rc = check_credentials(ashby, humaans, p, &report, &missing, e);
+	if (rc == 0 && missing) {
+		const char *line = report.data, *nl;
+
+		for (; (nl = strchr(line, '\n')); line = nl + 1)
+			if (strncmp(line, "  MISSING  ", 11) == 0)
+				log_error("missing: %.*s", (int)(nl - line - 11), line + 11);
+		rc = err_set(e, ERR_PERMISSION,
+			     "%d permission%s missing: nothing was extracted; grant %s and run "
+			     "again ('ashby2humaans check' shows the details)",
+			     missing, missing == 1 ? "" : "s", missing == 1 ? "it" : "them");
 	}
-	return argv[++*i];
+	buf_release(&report);
+	return rc;
 }
 
 int cmd_run(int argc, char **argv, const struct config *cfg)
@@ -40,11 +55,12 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 	struct extract_opts xo = { false };
 	struct plan_opts po = { -1, true };
 	struct run_opts ro = { 4, 0 };
+	struct pipeline *p = NULL;
 	struct err e = ERR_INIT;
 	struct run r;
-	bool dry_run = false, missing, settled = false;
-	const char *v;
-	int i, rc;
+	bool dry_run = false, settled = false;
+	char path[4096];
+	int i, rc, taken;
 
 	if (cli_wants_help(argc, argv, "run"))
 		return EXIT_OK;
@@ -53,29 +69,34 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 			dry_run = true;
 		} else if (strcmp(argv[i], "--full") == 0) {
 			xo.full = true;
-		} else if ((v = opt_value(argc, argv, &i, "--jobs", &missing)) || missing) {
-			if (missing || !run_parse_jobs(v, &ro.jobs)) {
-				log_error("--jobs wants a number of requests from 1 to 64");
-				cli_usage_command("run", true);
+		} else if ((taken = cli_run_option(argc, argv, &i, "run", &ro)) != 0) {
+			if (taken < 0)
 				return EXIT_FAILURE_;
-			}
-		} else if ((v = opt_value(argc, argv, &i, "--max-rps", &missing)) || missing) {
-			if (missing || !run_parse_rps(v, &ro.max_rps)) {
-				log_error("--max-rps wants a number of requests per second (0: no cap)");
-				cli_usage_command("run", true);
-				return EXIT_FAILURE_;
-			}
 		} else {
 			log_error("run: unexpected argument '%s'", argv[i]);
 			cli_usage_command("run", true);
 			return EXIT_FAILURE_;
 		}
 	}
-	if (run_begin(&r, cfg, "run", &ro, &e) < 0) {
-		log_error("run: %s", e.msg);
+	/* An invalid pipeline is refused before the run takes the lock or reads anything. */
+	snprintf(path, sizeof(path), "%s/pipeline.json", cfg->staging_dir);
+	rc = pipeline_load(&p, path, &e);
+	if (rc < 0) {
+		log_error("%s", e.msg);
+		if (rc == ERR_NOTFOUND)
+			log_error("is '%s' a staging repo? create one with 'ashby2humaans init'",
+				  cfg->staging_dir);
 		return EXIT_FAILURE_;
 	}
-	rc = extract_stage(&r, &xo, &e);
+	if (run_begin(&r, cfg, "run", &ro, &e) < 0) {
+		log_error("run: %s", e.msg);
+		pipeline_free(p);
+		return EXIT_FAILURE_;
+	}
+	rc = run_check(&r, p, &e);
+	pipeline_free(p);
+	if (rc == 0)
+		rc = extract_stage(&r, &xo, &e);
 	if (rc == 0)
 		rc = transform_stage(&r, &e);
 	if (rc == 0)

@@ -45,6 +45,19 @@ env -u ASHBY_API_KEY "$ASHBY2HUMAANS" -C "$S" check >"$TEST_TMP/out" 2>&1
 is $? 1 "no key fails"
 grep -q 'ASHBY_API_KEY is not set' "$TEST_TMP/out"; ok $? "naming the variable"
 
+# run performs the same check first and stops before extracting.
+before=$(git -C "$S" rev-list --count HEAD)
+n0=$(wc -l <"$TEST_TMP/ashby.jsonl")
+ASHBY_API_KEY=demo-key-no-offers a2h -C "$S" run --dry-run >"$TEST_TMP/out" 2>&1
+is $? 1 "run with a key lacking Offers fails"
+grep -q 'missing: Ashby module Offers' "$TEST_TMP/out"; ok $? "run names the missing module"
+grep -q 'nothing was extracted' "$TEST_TMP/out"; ok $? "run says nothing was extracted"
+is "$(git -C "$S" rev-list --count HEAD)" "$before" "run made no commit"
+tail -n "+$((n0 + 1))" "$TEST_TMP/ashby.jsonl" | grep -q '"application.list"'
+is $? 1 "run sent no extract request"
+git -C "$S" tag -l 'run/*' | while read -r t; do git -C "$S" tag -n20 "$t"; done | grep -q 'Outcome: failed'
+ok $? "the failed run is still recorded with its outcome"
+
 echo '{"version": 1, "fields": {"firstName": {"enabled": false}}}' >"$S/pipeline.json"
 a2h -C "$S" check >"$TEST_TMP/out" 2>&1; is $? 1 "an invalid pipeline fails"
 grep -q "pipeline.json: fields.firstName" "$TEST_TMP/out"; ok $? "naming the file and the key"

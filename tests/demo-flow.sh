@@ -78,10 +78,12 @@ w=$(py 'len(W)')
 a2h -C "$S" apply >/dev/null 2>&1; is $? 3 "second apply exits 3 (still set aside)"
 is "$(py 'len(W)')" "$w" "second apply sends no write"
 
-# run: the transform is unchanged since its plan was applied in full: Humaans is not read.
+# run: the transform is unchanged since its plan was applied in full: no Humaans record
+# is read; only the credentials check (/me, /token-info) asks Humaans anything.
 r=$(py 'len(R)')
 a2h -C "$S" run >"$TEST_TMP/run.out" 2>"$TEST_TMP/run.err"; is $? 3 "run exits 3 (hires still set aside)"
-is "$(py 'len(R)')" "$r" "run with an unchanged transform reads nothing from Humaans"
+is "$(py 'sorted(x["path"].split("?")[0] for x in R['"$r"':])')" '["/api/me", "/api/token-info"]' \
+	"run with an unchanged transform reads nothing from Humaans but the credentials check"
 grep -q 'nothing to plan' "$TEST_TMP/run.err"; ok $? "run says why it did not plan"
 a2h -C "$S" run --dry-run >/dev/null 2>&1; is $? 3 "run --dry-run exits 3 too"
 # A changed hire (edited in the staged transform) is planned as a change.
