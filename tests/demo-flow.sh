@@ -49,6 +49,8 @@ S="$TEST_TMP/staging"
 a2h -q init "$S" >/dev/null 2>&1; ok $? "init"
 a2h -q -C "$S" extract >"$TEST_TMP/out" 2>&1; ok $? "extract from the Ashby emulator"
 a2h -q -C "$S" transform >"$TEST_TMP/out" 2>&1; is $? 3 "transform exits 3 (hires set aside)"
+cmp -s "$S/transform/new_hires.json" "$top_srcdir/fixtures/transform-demo/expected/new_hires.json"
+ok $? "the transform of a real extract equals the demo golden file"
 nhires=$(py 'len(T)')
 ok $([ "$nhires" -gt 10 ]; echo $?) "transform staged $nhires hires"
 
@@ -57,10 +59,15 @@ ncreate=$(grep -c '^+ ' "$TEST_TMP/plan.out")
 nconf=$(grep -c '^! ' "$TEST_TMP/plan.out")
 is "$((ncreate + nconf))" "$nhires" "every transformed hire is a create or a conflict"
 is "$(grep -c '^x ' "$TEST_TMP/plan.out")" 2 "both set-aside hires are listed"
+is "$nconf" 1 "one conflict"
+grep -q '^! conflict a1000000-0000-4000-8000-000000000025 Ewan McGregor <Conflict.Person@example.org> (Humaans per-conflict-person)' \
+	"$TEST_TMP/plan.out"; ok $? "the hire whose email (in another case) a Humaans person already has is a conflict"
 grep -q 'warning:.*ghost.manager@demo-company.com.*created without reportingTo' "$TEST_TMP/plan.out"; ok $? "a manager absent from Humaans is warned"
 is "$(py 'len(W)')" 0 "plan writes nothing"
 
 a2h -C "$S" apply >"$TEST_TMP/apply.out" 2>&1; is $? 3 "apply exits 3 (hires still set aside)"
+is "$(py 'len([p for p in S["people"] if (p.get("personalEmail") or "").lower() == "conflict.person@example.org"])')" 1 \
+	"the conflict is not created: Humaans still holds only its own person"
 is "$(py 'len(L)')" "$ncreate" "the ledger holds every created hire"
 is "$(py 'sorted(set(len([p for p in S["people"] if (p.get("personalEmail") or "").lower() == h["person"]["personalEmail"].lower()]) for h in T))')" '[1]' \
 	"every hire is in Humaans exactly once"
@@ -98,7 +105,8 @@ git -C "$S" -c user.name=t -c user.email=t@localhost commit -qam "transform: edi
 a2h -C "$S" plan >"$TEST_TMP/plan3.out" 2>&1; is $? 0 "plan after a job title change"
 grep -q '^~ .*a1000000-0000-4000-8000-000000000001' "$TEST_TMP/plan3.out"; ok $? "the change is a ~ line"
 grep -q '    jobRole.jobTitle: Backend Engineer -> Staff Engineer' "$TEST_TMP/plan3.out"; ok $? "before -> after shown"
-is "$(grep -c '^[+~!] ' "$TEST_TMP/plan3.out")" 1 "only that hire changes"
+is "$(grep -c '^[+~] ' "$TEST_TMP/plan3.out")" 1 "only that hire changes"
+is "$(grep -c '^! ' "$TEST_TMP/plan3.out")" 1 "the unresolved conflict is still reported"
 a2h -C "$S" apply >/dev/null 2>&1; is $? 3 "apply the change"
 is "$(py '[j["jobTitle"] for j in sorted(S["jobRoles"], key=lambda j: j["effectiveDate"]) if j["personId"] == L["a1000000-0000-4000-8000-000000000001"]["personId"]][-1]')" "Staff Engineer" \
 	"a new job role carries the new title"

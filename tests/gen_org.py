@@ -361,8 +361,10 @@ HIRES = [
      [("Pending", "2026-04-01", ("USD", 90000), None),
       ("Accepted", "2026-04-01", ("USD", 95000.75), ["signed"])], None,
      "USD decimal; a pending offer beside the accepted one"),
-    (25, "Ewan McGregor", "ewan.mcgregor@example.co.uk", "+44 131 555 0125", "intern", "alan",
-     [("Accepted", "2026-07-01", ("EUR", 24000), ["signed"])], None, "intern job in Berlin"),
+    (25, "Ewan McGregor", "Conflict.Person@example.org", "+44 131 555 0125", "intern", "alan",
+     [("Accepted", "2026-07-01", ("EUR", 24000), ["signed"])], None,
+     "intern job in Berlin; his personal email (other case) belongs to a Humaans person the tool "
+     "did not create (Connie Flict): a conflict in the plan, nothing created"),
     (26, "Ingrid Nilsson", "ingrid.nilsson@example.no", "+47 22 55 01 26", "backend", "grace",
      [("Accepted", "2026-03-09", ("GBP", 86000), ["signed"])], "legal",
      "legal-name custom field ('Ingrid Marie Nilsson') for the legal-name mapping"),
