@@ -1232,17 +1232,6 @@ out:
 
 /* ------------------------------------------------------------ run's skip */
 
-static int file_sha_hex(struct staging *s, const char *rel, char out[65], struct err *e)
-{
-	struct buf b = BUF_INIT;
-	int rc = staging_read(s, rel, &b, e);
-
-	if (rc == 0)
-		sha256_hex(b.data, b.len, out);
-	buf_release(&b);
-	return rc;
-}
-
 static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage,
 			    const char *message)
 {
@@ -1284,9 +1273,9 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	if ((rc = staging_read_at(r->stg, poid, "plan/plan.json", &b, e)) < 0 ||
 	    (rc = snapshot_parse(b.data, b.len, "plan/plan.json", &plan, e)) < 0)
 		goto out;
-	rc = file_sha_hex(r->stg, "transform/new_hires.json", tsha, e);
+	rc = staging_sha256(r->stg, "transform/new_hires.json", tsha, NULL, e);
 	if (rc == 0)
-		rc = file_sha_hex(r->stg, "pipeline.json", psha, e);
+		rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e);
 	if (rc == ERR_NOTFOUND) {
 		err_clear(e);
 		rc = 0;

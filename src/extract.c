@@ -7,10 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "ashby.h"
 #include "buf.h"
+#include "hash.h"
 #include "http.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -193,17 +192,6 @@ static bool safe_id(const char *id)
 			return false;
 	}
 	return true;
-}
-
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
 }
 
 static const char *app_name(const json_t *app)

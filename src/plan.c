@@ -1436,21 +1436,6 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
 	return rc;
 }
 
-static int file_sha(struct staging *s, const char *rel, char out[65], struct buf *keep,
-		    struct err *e)
-{
-	struct buf b = BUF_INIT;
-	int rc = staging_read(s, rel, &b, e);
-
-	if (rc == 0) {
-		sha256_hex(b.data, b.len, out);
-		if (keep)
-			buf_add(keep, b.data, b.len);
-	}
-	buf_release(&b);
-	return rc;
-}
-
 int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e)
 {
 	static const char *const paths[] = { "plan/", NULL };
@@ -1470,7 +1455,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	int rc;
 
 	memset(&hs, 0, sizeof(hs));
-	rc = file_sha(r->stg, "transform/new_hires.json", tsha, &raw, e);
+	rc = staging_sha256(r->stg, "transform/new_hires.json", tsha, &raw, e);
 	if (rc == ERR_NOTFOUND) {
 		err_set(e, ERR_NOTFOUND, "no transform/new_hires.json: run 'transform' first");
 		goto out;
@@ -1483,7 +1468,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		rc = err_set(e, ERR_INVALID, "transform/new_hires.json is not an array");
 		goto out;
 	}
-	if ((rc = file_sha(r->stg, "pipeline.json", psha, NULL, e)) < 0)
+	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
 		goto out;
 	if ((rc = plan_read_rejects(r->stg, &rejects, e)) < 0 ||
 	    (rc = plan_read_ledger(r->stg, &ledger, e)) < 0)

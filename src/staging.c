@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "xalloc.h"
 
 #define LOCK_NAME "ashby2humaans.lock"
@@ -343,6 +344,21 @@ static int remove_tree(const char *path)
 	closedir(d);
 	if (!rc && rmdir(path) < 0)
 		rc = errno;
+	return rc;
+}
+
+int staging_sha256(struct staging *s, const char *relpath, char out[65], struct buf *keep,
+		   struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = staging_read(s, relpath, &b, e);
+
+	if (rc == 0) {
+		sha256_hex(b.data, b.len, out);
+		if (keep && buf_add(keep, b.data, b.len) < 0)
+			rc = err_set(e, ERR_IO, "%s: too large to keep in memory", relpath);
+	}
+	buf_release(&b);
 	return rc;
 }
 

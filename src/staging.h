@@ -68,6 +68,13 @@ int staging_write(struct staging *s, const char *relpath, const void *data, size
 		  struct err *e);
 /* Read a work-tree file into `out` (appended). ERR_NOTFOUND when absent. */
 int staging_read(struct staging *s, const char *relpath, struct buf *out, struct err *e);
+/*
+ * The SHA-256 (64 hex digits) of a work-tree file. When `keep` is not NULL the
+ * bytes are also appended to it, so a caller can hash and use one read.
+ * ERR_NOTFOUND when absent.
+ */
+int staging_sha256(struct staging *s, const char *relpath, char out[65], struct buf *keep,
+		   struct err *e);
 /* Remove a work-tree file or directory tree; absent is not an error. */
 int staging_remove(struct staging *s, const char *relpath, struct err *e);
 /* Append one line to a file and fsync it (the load journal). A final "\n" is added when missing. */
