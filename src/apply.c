@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "hash.h"
+#include "http.h"
 #include "humaans.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -291,8 +292,13 @@ static void job_end(struct hire_job *j)
 		else
 			ax->changed++;
 	}
-	log_progress("apply: %zu/%zu hires, %ld writes, %ld failed", ax->ndone, ax->njobs,
-		     ax->writes, ax->failed);
+	if (log_is_tty() && ax->r->humaans) {
+		char reqs[96];
+
+		http_client_progress(ax->r->humaans, reqs, sizeof(reqs));
+		log_progress("apply: %zu/%zu hires, %ld writes, %ld failed; %s", ax->ndone,
+			     ax->njobs, ax->writes, ax->failed, reqs);
+	}
 }
 
 static void job_fail(struct hire_job *j, bool uncertain, const char *msg)
@@ -938,6 +944,8 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 	    (rc = read_journal(r->stg, ax.prid, ax.pending, ax.done, touched, e)) < 0)
 		goto out;
 	r->counts.rejected = (long)json_array_size(rejects);
+	/* Assigned, not added to: under `run` the plan stage has counted them already. */
+	r->counts.conflicts = 0;
 	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
 		const char *a = json_get_str(op, "action");
 

@@ -427,9 +427,12 @@ static void hire_finished(struct hire *h)
 {
 	struct xctx *x = h->x;
 
+	char reqs[96];
+
 	if (--h->pending == 0) {
 		x->hires_done++;
-		log_progress("extract: %zu/%zu hires", x->hires_done, x->nhires);
+		http_client_progress(x->c, reqs, sizeof(reqs));
+		log_progress("extract: %zu/%zu hires, %s", x->hires_done, x->nhires, reqs);
 	}
 }
 

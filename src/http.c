@@ -339,6 +339,15 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
+void http_client_progress(const struct http_client *c, char *out, size_t n)
+{
+	const struct http_stats *st = &c->stats;
+
+	snprintf(out, n, "%lu request%s, %lu retr%s, %lu wait%s", st->requests,
+		 st->requests == 1 ? "" : "s", st->retries, st->retries == 1 ? "y" : "ies",
+		 st->waits, st->waits == 1 ? "" : "s");
+}
+
 void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms)
 {
 	if (base_ms > 0)

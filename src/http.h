@@ -112,6 +112,8 @@ typedef int (*http_done_fn)(void *ctx, int rc, struct http_response *resp, struc
 int http_client_new(struct http_client **out, const struct http_opts *opts, struct err *e);
 void http_client_free(struct http_client *c);
 void http_client_stats(const struct http_client *c, struct http_stats *out);
+/* A short account for progress lines: "57 requests, 2 retries, 1 wait". Into `out` (n bytes). */
+void http_client_progress(const struct http_client *c, char *out, size_t n);
 /* Change the retry pacing after creation (0 keeps a value); for the test suite's short backoff. */
 void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms);
 
