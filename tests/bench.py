@@ -152,7 +152,11 @@ class Tool:
             wall = time.monotonic() - t0
         proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
             else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1)
-        return proc.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, errp
+        cpu = ru.ru_utime + ru.ru_stime
+        if not label.startswith("probe-"):
+            log("  %s: exit %d, %.1f s, cpu %.1f s, peak %.1f MB" % (
+                " ".join(args), proc.returncode, wall, cpu, ru.ru_maxrss / 1024.0))
+        return proc.returncode, wall, cpu, ru.ru_maxrss, errp
 
     def is_built(self, command):
         """Whether `command` is built (a placeholder says 'is not built yet')."""
