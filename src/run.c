@@ -81,13 +81,14 @@ int run_begin(struct run *r, const struct config *cfg, const char *command,
 }
 
 /* The test suite shortens retry pacing through the configuration (ASHBY2HUMAANS_RETRY_BASE_MS). */
-static void client_tune(const struct run *r, struct http_client *c)
+static void client_tune(const struct config *cfg, struct http_client *c)
 {
-	if (r->cfg->retry_base_ms > 0)
-		http_client_set_backoff(c, r->cfg->retry_base_ms, r->cfg->retry_base_ms * 20);
+	if (cfg->retry_base_ms > 0)
+		http_client_set_backoff(c, cfg->retry_base_ms, cfg->retry_base_ms * 20);
 }
 
-int run_ashby(struct run *r, struct http_client **out, struct err *e)
+int run_client_ashby(const struct config *cfg, const struct run_opts *ro,
+		     struct http_client **out, struct err *e)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	struct http_opts o;
@@ -96,29 +97,26 @@ int run_ashby(struct run *r, struct http_client **out, struct err *e)
 	size_t n;
 	int rc;
 
-	if (r->ashby) {
-		*out = r->ashby;
-		return 0;
-	}
-	if (!r->cfg->ashby_api_key || !*r->cfg->ashby_api_key)
+	*out = NULL;
+	if (!cfg->ashby_api_key || !*cfg->ashby_api_key)
 		return err_set(e, ERR_AUTH,
 			       "ASHBY_API_KEY is not set: export the Ashby API key (Admin, "
 			       "Integrations, API keys) in the environment");
 	/* HTTP Basic: the key is the user name, the password is empty. */
-	plain = xasprintf("%s:", r->cfg->ashby_api_key);
+	plain = xasprintf("%s:", cfg->ashby_api_key);
 	n = strlen(plain);
 	b64 = xmalloc(4 * ((n + 2) / 3) + 1);
 	EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)n);
 	auth = xasprintf("Basic %s", (char *)b64);
 	memset(&o, 0, sizeof(o));
 	o.name = "ashby";
-	o.base_url = r->cfg->ashby_base_url;
-	o.jobs = r->opts.jobs;
-	o.max_rps = r->opts.max_rps;
+	o.base_url = cfg->ashby_base_url;
+	o.jobs = ro->jobs;
+	o.max_rps = ro->max_rps;
 	o.authorization = auth;
 	o.headers = headers;
 	o.request_id_header = "x-ashby-request-id";
-	rc = http_client_new(&r->ashby, &o, e);
+	rc = http_client_new(out, &o, e);
 	/* Scrub the copies of the key: the client keeps its own. */
 	memset(plain, 0, n);
 	memset(b64, 0, strlen((char *)b64));
@@ -128,30 +126,46 @@ int run_ashby(struct run *r, struct http_client **out, struct err *e)
 	free(auth);
 	if (rc < 0)
 		return rc;
-	client_tune(r, r->ashby);
-	*out = r->ashby;
+	client_tune(cfg, *out);
 	return 0;
+}
+
+int run_client_humaans(const struct config *cfg, const struct run_opts *ro,
+		       struct http_client **out, struct err *e)
+{
+	int rc;
+
+	*out = NULL;
+	if (!cfg->humaans_token || !*cfg->humaans_token)
+		return err_set(e, ERR_AUTH,
+			       "HUMAANS_API_TOKEN is not set: export a Humaans API token "
+			       "(Settings, API access) in the environment");
+	rc = humaans_client_new(out, cfg->humaans_base_url, cfg->humaans_token, ro->jobs,
+				ro->max_rps, e);
+	if (rc < 0)
+		return rc;
+	client_tune(cfg, *out);
+	return 0;
+}
+
+int run_ashby(struct run *r, struct http_client **out, struct err *e)
+{
+	int rc = 0;
+
+	if (!r->ashby)
+		rc = run_client_ashby(r->cfg, &r->opts, &r->ashby, e);
+	*out = r->ashby;
+	return rc;
 }
 
 int run_humaans(struct run *r, struct http_client **out, struct err *e)
 {
-	int rc;
+	int rc = 0;
 
-	if (r->humaans) {
-		*out = r->humaans;
-		return 0;
-	}
-	if (!r->cfg->humaans_token || !*r->cfg->humaans_token)
-		return err_set(e, ERR_AUTH,
-			       "HUMAANS_API_TOKEN is not set: export a Humaans API token "
-			       "(Settings, API access) in the environment");
-	rc = humaans_client_new(&r->humaans, r->cfg->humaans_base_url, r->cfg->humaans_token,
-				r->opts.jobs, r->opts.max_rps, e);
-	if (rc < 0)
-		return rc;
-	client_tune(r, r->humaans);
+	if (!r->humaans)
+		rc = run_client_humaans(r->cfg, &r->opts, &r->humaans, e);
 	*out = r->humaans;
-	return 0;
+	return rc;
 }
 
 static unsigned long client_requests(const struct http_client *c)

@@ -71,6 +71,12 @@ int run_begin(struct run *r, const struct config *cfg, const char *command,
 int run_ashby(struct run *r, struct http_client **out, struct err *e);
 int run_humaans(struct run *r, struct http_client **out, struct err *e);
 
+/* The same clients outside a run (check). Caller frees with http_client_free(). */
+int run_client_ashby(const struct config *cfg, const struct run_opts *ro,
+		     struct http_client **out, struct err *e);
+int run_client_humaans(const struct config *cfg, const struct run_opts *ro,
+		       struct http_client **out, struct err *e);
+
 /* Record that `stage` completed (for the tag and `log`), and the requests it made
  * (those since the previous stage): "Requests-<Stage>-Ashby/Humaans:" lines in the tag. */
 void run_stage_done(struct run *r, const char *stage);
