@@ -63,7 +63,7 @@ def env_list(name, default):
     v = os.environ.get(name)
     if v is None or not v.strip():
         return [int(x) for x in default.split()]
-    return [int(x) for x in v.replace(",", " ").split()]
+    return [int(x) for x in v.replace(",", " ").split() if int(x) > 0]  # "0": none
 
 
 class Emulator:

@@ -957,6 +957,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "humaans-emulator/1"
     emu = None  # set by main
+    # One write per answer and no Nagle: otherwise every call waits on a delayed ACK (~40 ms).
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
