@@ -13,7 +13,7 @@ to), injects a fixed latency on every request (BENCH_LATENCY_MS, default 50), an
              and whatever of those is built)
   night      a second `run` with nothing changed in Ashby or Humaans
   jobs 1     the same backfill with --jobs 1 on a fresh repo and a reset Humaans, for the
-             speed-up of the default --jobs (sizes in BENCH_RATIO_SIZES, default "100 1000":
+             speed-up of the default --jobs (sizes in BENCH_RATIO_SIZES, default "100";
              at 10,000 hires and 50 ms a serial backfill alone would take over an hour)
 
 Requests are counted from the emulators' request logs (Ashby API calls apart from offer-letter
@@ -521,7 +521,7 @@ def main(argv=None):
 
     latency = int(os.environ.get("BENCH_LATENCY_MS", "50"))
     sizes = env_list("BENCH_SIZES", "100 1000 10000")
-    ratio_sizes = set(env_list("BENCH_RATIO_SIZES", "100 1000"))
+    ratio_sizes = set(env_list("BENCH_RATIO_SIZES", "100"))
     soak_n = int(os.environ.get("BENCH_SOAK", "1000"))
     soak_rate = float(os.environ.get("BENCH_SOAK_RATE", "0.05"))
     soak_runs = int(os.environ.get("BENCH_SOAK_RUNS", "6"))
