@@ -317,7 +317,51 @@ static void job_fail(struct hire_job *j, bool uncertain, const char *msg)
 	job_end(j);
 }
 
-/* Record a completed step in the ledger (written atomically) and move on. */
+/*
+ * The whole ledger to load/ledger.json (atomically), then the pending lines
+ * it now holds are dropped. Used when an apply ends and by delete-new-hire.
+ */
+static int ledger_write_all(struct staging *s, const json_t *ledger, struct err *e)
+{
+	int rc = snapshot_write_json(s, LEDGER, ledger, e);
+
+	if (rc == 0)
+		rc = staging_remove(s, PLAN_LEDGER_PENDING, e);
+	return rc;
+}
+
+/* When pending ledger lines exist, write the whole (folded) ledger and drop them. */
+static int ledger_settle(struct staging *s, const json_t *ledger, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = staging_read(s, PLAN_LEDGER_PENDING, &b, e);
+
+	buf_release(&b);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	return ledger_write_all(s, ledger, e);
+}
+
+/* One completed step: its hire's entry appended (fsynced) to the pending ledger lines. */
+static int ledger_append(struct staging *s, const char *app, json_t *en, struct err *e)
+{
+	json_t *o = json_pack("{s:s,s:O}", "app", app, "entry", en);
+	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int rc;
+
+	json_decref(o);
+	if (!line)
+		return err_set(e, ERR_FAIL, "could not encode a ledger line for %s", app);
+	rc = staging_append_line(s, PLAN_LEDGER_PENDING, line, e);
+	free(line);
+	return rc;
+}
+
+/* Record a completed step in the ledger (appended, fsynced) and move on. */
 static int job_completed(struct hire_job *j, const char *id, struct err *e)
 {
 	struct applier *ax = j->ax;
@@ -338,7 +382,7 @@ static int job_completed(struct hire_job *j, const char *id, struct err *e)
 	}
 	json_object_set_new(en, "planRunId", json_string(ax->prid));
 	json_object_set_new(en, "stepsDone", json_integer((json_int_t)j->next + 1));
-	if ((rc = snapshot_write_json(ax->r->stg, LEDGER, ax->ledger, e)) < 0)
+	if ((rc = ledger_append(ax->r->stg, j->app, en, e)) < 0)
 		return err_prefix(e, "ledger");
 	j->did_work = true;
 	j->next++;
@@ -943,6 +987,10 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 	    (rc = plan_read_ledger(r->stg, &ax.ledger, e)) < 0 ||
 	    (rc = read_journal(r->stg, ax.prid, ax.pending, ax.done, touched, e)) < 0)
 		goto out;
+	/* Lines a killed apply left (folded in above) go into ledger.json first, so a torn
+	 * last line is never followed by this run's lines. */
+	if ((rc = ledger_settle(r->stg, ax.ledger, e)) < 0)
+		goto out;
 	r->counts.rejected = (long)json_array_size(rejects);
 	/* Assigned, not added to: under `run` the plan stage has counted them already. */
 	r->counts.conflicts = 0;
@@ -963,7 +1011,7 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 
 	if ((rc = run_humaans(r, &hc, e)) < 0)
 		goto out;
-	if ((rc = check_basis(&ax, hc, plan, touched, e)) < 0)
+	if ((!o || !o->basis_fresh) && (rc = check_basis(&ax, hc, plan, touched, e)) < 0)
 		goto out;
 
 	ax.jobs = xcalloc(nwork, sizeof(*ax.jobs));
@@ -1005,6 +1053,18 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 	if (rc == 0)
 		rc = humaans_batch_run(ax.hb, e);
 	log_progress_done();
+	if (wrote) {
+		struct err le = ERR_INIT;
+		int lrc = ledger_write_all(r->stg, ax.ledger, &le);
+
+		if (lrc < 0 && rc == 0) {
+			rc = lrc;
+			*e = le;
+			err_prefix(e, "ledger");
+		} else if (lrc < 0) {
+			log_error("ledger: %s", le.msg);
+		}
+	}
 
 done:
 	r->counts.created = ax.created;
@@ -1204,7 +1264,7 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		goto fail;
 	json_object_del(ledger, app);
 	en = NULL;
-	if ((rc = snapshot_write_json(r->stg, LEDGER, ledger, e)) < 0)
+	if ((rc = ledger_write_all(r->stg, ledger, e)) < 0)
 		goto fail;
 	r->counts.deleted = 1;
 	tr[0] = (struct trailer){ "Application", app };

@@ -29,6 +29,8 @@ struct run;
 
 struct apply_opts {
 	const char *plan_rev; /* --plan REV; NULL: the latest commit with Stage plan */
+	bool basis_fresh;     /* the plan was made by this invocation (run): its Humaans reads
+				 are the basis, so they are not read again (people once per run) */
 };
 
 /*

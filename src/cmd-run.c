@@ -54,6 +54,7 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 {
 	struct extract_opts xo = { false };
 	struct plan_opts po = { -1, true };
+	struct apply_opts ao = { NULL, true };
 	struct run_opts ro = { 4, 0 };
 	struct pipeline *p = NULL;
 	struct err e = ERR_INIT;
@@ -107,8 +108,9 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 		run_stage_done(&r, dry_run ? "plan" : "apply");
 	} else if (rc == 0) {
 		rc = plan_stage(&r, &po, NULL, &e);
+		/* The plan was made a moment ago from what it read: apply does not read it again. */
 		if (rc == 0 && !dry_run)
-			rc = apply_stage(&r, NULL, &e);
+			rc = apply_stage(&r, &ao, &e);
 	}
 	return run_end(&r, rc, &e);
 }

@@ -43,10 +43,11 @@ struct letter {
 	char *handle;      /* fileHandles[].handle */
 	char *name;        /* the name Ashby gave it */
 	char *path;        /* extract/files/<application-id>/<safe-name> */
-	struct buf data;   /* the bytes, when downloaded this run */
+	struct buf data;   /* the bytes, when downloaded this run and not yet written */
 	char sha[65];
 	size_t size;
 	bool downloaded;
+	bool written;      /* already in the work tree (data released): see on_download */
 };
 
 /* One hired application whose records are read this run. */
@@ -86,6 +87,7 @@ struct xctx {
 	/* this run */
 	json_t *apps;        /* id -> application (Hired) */
 	json_t *offers;      /* id -> offer of a staged application */
+	json_t *offers_by_app; /* application id -> {offer id: true}, during the per-hire reads */
 	json_t *refresh;     /* application id -> true: per-hire reads due */
 	json_t *fresh;       /* application id -> true: not staged before */
 	json_t *refs[NREFS]; /* arrays */
@@ -386,6 +388,18 @@ static int on_app_page(void *ctx, json_t *results, struct err *e)
 	return 0;
 }
 
+/* Remember that offer `id` belongs to application `app` (so a hire finds its offers in O(1)). */
+static void index_offer(struct xctx *x, const char *app, const char *id)
+{
+	json_t *set = json_object_get(x->offers_by_app, app);
+
+	if (!set) {
+		set = json_object();
+		json_object_set_new(x->offers_by_app, app, set);
+	}
+	json_object_set_new(set, id, json_true());
+}
+
 static int on_offer_page(void *ctx, json_t *results, struct err *e)
 {
 	struct xctx *x = ctx;
@@ -407,6 +421,8 @@ static int on_offer_page(void *ctx, json_t *results, struct err *e)
 			continue;
 		}
 		json_object_set(x->offers, json_get_str(o, "id"), o);
+		if (x->offers_by_app)
+			index_offer(x, app, json_get_str(o, "id"));
 		/* A changed offer (a new letter, a new salary) refreshes its hire. */
 		json_object_set_new(x->refresh, app, json_true());
 	}
@@ -462,6 +478,9 @@ static void queue_call(struct xctx *x, const char *endpoint, const json_t *param
 }
 
 static void queue_letter(struct hire *h);
+static int put_file(struct xctx *x, const char *relpath, const void *data, size_t len,
+		    struct err *e);
+static int remove_file(struct xctx *x, const char *relpath, struct err *e);
 
 static int on_download(void *ctx, int rc, struct http_response *resp, struct err *e)
 {
@@ -482,8 +501,7 @@ static int on_download(void *ctx, int rc, struct http_response *resp, struct err
 		rc = hire_failed(h, err_set(e, ERR_INVALID, "%s is not a PDF", what), e);
 		goto out;
 	}
-	buf_reset(&h->letter.data);
-	if (buf_add(&h->letter.data, resp->body.data, resp->body.len) < 0) {
+	if (resp->body.len > LETTER_MAX) {
 		rc = hire_failed(h, err_set(e, ERR_INVALID, "%s is too large", what), e);
 		goto out;
 	}
@@ -491,6 +509,23 @@ static int on_download(void *ctx, int rc, struct http_response *resp, struct err
 	sha256_hex(resp->body.data, resp->body.len, h->letter.sha);
 	h->letter.downloaded = true;
 	h->x->st.downloads++;
+	/*
+	 * Memory stays bounded: a new hire's letter (or any letter on a full
+	 * pass) goes to the work tree now, not held until the end. A letter that
+	 * replaces a staged one waits, so a hire set aside can keep its old one.
+	 */
+	if (h->x->full || !json_object_get(h->x->prev_files, h->app_id)) {
+		rc = put_file(h->x, h->letter.path, resp->body.data, resp->body.len, e);
+		if (rc < 0)
+			goto out;
+		h->letter.written = true;
+		goto out;
+	}
+	buf_reset(&h->letter.data);
+	if (buf_add(&h->letter.data, resp->body.data, resp->body.len) < 0) {
+		rc = hire_failed(h, err_set(e, ERR_INVALID, "%s is too large", what), e);
+		goto out;
+	}
 out:
 	hire_finished(h);
 	return rc;
@@ -532,13 +567,15 @@ out:
 /* The accepted offer of an application (borrowed), the latest if several. */
 static json_t *accepted_offer(struct xctx *x, const char *app_id)
 {
-	json_t *best = NULL, *o;
+	json_t *best = NULL, *o, *flag;
 	const char *k;
 
-	json_object_foreach(x->offers, k, o) {
-		const char *s = json_get_str(o, "acceptanceStatus");
+	json_object_foreach(json_object_get(x->offers_by_app, app_id), k, flag) {
+		const char *s;
 
-		if (strcmp(json_get_str(o, "applicationId"), app_id) != 0 || !s ||
+		o = json_object_get(x->offers, k);
+		s = o ? json_get_str(o, "acceptanceStatus") : NULL;
+		if (!o || strcmp(json_get_str(o, "applicationId"), app_id) != 0 || !s ||
 		    strcmp(s, ACCEPTED) != 0)
 			continue;
 		if (!best) {
@@ -741,6 +778,12 @@ static int read_hires(struct xctx *x, struct err *e)
 	const char *k;
 	size_t i;
 	int rc;
+
+	/* Offers by application, kept up to date by on_offer_page while the hires are read. */
+	json_decref(x->offers_by_app);
+	x->offers_by_app = json_object();
+	json_object_foreach(x->offers, k, v)
+		index_offer(x, json_get_str(v, "applicationId"), k);
 
 	/* A staged hire whose staged records are incomplete is read again. */
 	json_object_foreach(x->apps, k, app) {
@@ -959,8 +1002,17 @@ static int write_extract(struct xctx *x, struct err *e)
 	}
 	for (i = 0; i < x->nhires; i++) {
 		struct hire *h = &x->hires[i];
+		const char *now = json_get_str(json_get_obj(files, h->app_id), "path");
 
-		if (h->aside || !h->letter.downloaded || !json_object_get(files, h->app_id))
+		if (h->letter.written && (h->aside || !now || strcmp(now, h->letter.path) != 0)) {
+			/* Written early for a hire that was then set aside. */
+			rc = remove_file(x, h->letter.path, e);
+			if (rc < 0)
+				goto out;
+			continue;
+		}
+		if (h->aside || !h->letter.downloaded || h->letter.written ||
+		    !json_object_get(files, h->app_id))
 			continue;
 		rc = put_file(x, h->letter.path, h->letter.data.data, h->letter.data.len, e);
 		if (rc < 0)
@@ -1063,7 +1115,8 @@ static void pass_release(struct xctx *x)
 	json_decref(x->offers);
 	json_decref(x->refresh);
 	json_decref(x->fresh);
-	x->job_index = x->apps = x->offers = x->refresh = x->fresh = NULL;
+	json_decref(x->offers_by_app);
+	x->job_index = x->apps = x->offers = x->refresh = x->fresh = x->offers_by_app = NULL;
 	for (i = 0; i < NREFS; i++) {
 		json_decref(x->refs[i]);
 		x->refs[i] = NULL;
@@ -1087,8 +1140,9 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->st.applications = 0;
 	x->st.set_aside = 0;
 	x->offer_records = 0;
-	x->apps = full ? json_object() : json_deep_copy(x->prev_apps);
-	x->offers = full ? json_object() : json_deep_copy(x->prev_offers);
+	/* Shallow copies: records are replaced, never changed in place. */
+	x->apps = full ? json_object() : json_copy(x->prev_apps);
+	x->offers = full ? json_object() : json_copy(x->prev_offers);
 	x->refresh = json_object();
 	x->fresh = json_object();
 	x->job_index = json_object();

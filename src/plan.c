@@ -1419,6 +1419,40 @@ int plan_read_rejects(struct staging *s, json_t **out, struct err *e)
 	return 0;
 }
 
+/*
+ * Fold in the entries an unfinished apply appended to load/ledger.pending.jsonl
+ * (one {"app", "entry"} line per completed step, the entry as it then stood;
+ * apply rewrites ledger.json and removes the file when it ends). A torn last
+ * line (a kill mid-write) is ignored: its step is in the journal.
+ */
+static int ledger_fold_pending(struct staging *s, json_t *ledger, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+	int rc = staging_read(s, PLAN_LEDGER_PENDING, &b, e);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	while (i < b.len) {
+		const char *line = b.data + i, *nl = memchr(line, '\n', b.len - i);
+		size_t n = nl ? (size_t)(nl - line) : b.len - i;
+		json_t *v = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
+		const char *app = json_get_str(v, "app");
+		json_t *en = json_object_get(v, "entry");
+
+		if (app && json_is_object(en))
+			json_object_set(ledger, app, en);
+		json_decref(v);
+		i += n + 1;
+	}
+	buf_release(&b);
+	return 0;
+}
+
 int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
 {
 	int rc = snapshot_read_json(s, "load/ledger.json", out, e);
@@ -1426,12 +1460,16 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
 	if (rc == ERR_NOTFOUND) {
 		err_clear(e);
 		*out = json_object();
-		return 0;
+		rc = 0;
 	}
 	if (rc == 0 && !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
 		return err_set(e, ERR_INVALID, "load/ledger.json is not an object");
+	}
+	if (rc == 0 && (rc = ledger_fold_pending(s, *out, e)) < 0) {
+		json_decref(*out);
+		*out = NULL;
 	}
 	return rc;
 }

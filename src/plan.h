@@ -106,7 +106,13 @@ void hstate_release(struct hstate *hs);
 struct staging;
 /* transform/rejects.csv as [{id, candidate, fields, reason}] (new array; empty when absent). */
 int plan_read_rejects(struct staging *s, json_t **out, struct err *e);
-/* load/ledger.json (new object; empty when absent). */
+/*
+ * load/ledger.json (new object; empty when absent), with the entries of an
+ * unfinished apply folded in from PLAN_LEDGER_PENDING (apply appends one line
+ * per completed step there and rewrites ledger.json once, when it ends:
+ * rewriting the whole ledger after every step was quadratic in the hires).
+ */
+#define PLAN_LEDGER_PENDING "load/ledger.pending.jsonl"
 int plan_read_ledger(struct staging *s, json_t **out, struct err *e);
 
 #endif

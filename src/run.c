@@ -168,11 +168,6 @@ int run_humaans(struct run *r, struct http_client **out, struct err *e)
 	return rc;
 }
 
-void run_stage_done(struct run *r, const char *stage)
-{
-	snprintf(r->stage_reached, sizeof(r->stage_reached), "%s", stage);
-}
-
 static unsigned long client_requests(const struct http_client *c)
 {
 	struct http_stats st;
@@ -181,6 +176,60 @@ static unsigned long client_requests(const struct http_client *c)
 		return 0;
 	http_client_stats(c, &st);
 	return st.requests;
+}
+
+void run_stage_done(struct run *r, const char *stage)
+{
+	unsigned long a = client_requests(r->ashby), h = client_requests(r->humaans);
+	struct run_stage_requests *s = NULL;
+	int i;
+
+	snprintf(r->stage_reached, sizeof(r->stage_reached), "%s", stage);
+	for (i = 0; i < r->nstage_requests; i++)
+		if (strcmp(r->stage_requests[i].stage, stage) == 0)
+			s = &r->stage_requests[i];
+	if (!s && r->nstage_requests < (int)(sizeof(r->stage_requests) /
+					     sizeof(r->stage_requests[0]))) {
+		s = &r->stage_requests[r->nstage_requests++];
+		snprintf(s->stage, sizeof(s->stage), "%s", stage);
+	}
+	if (s) {
+		/* A client freed and made again would restart its count: never go negative. */
+		s->ashby += a >= r->counted_ashby ? a - r->counted_ashby : a;
+		s->humaans += h >= r->counted_humaans ? h - r->counted_humaans : h;
+	}
+	r->counted_ashby = a;
+	r->counted_humaans = h;
+}
+
+/* "Extract" from "extract", for the tag's Requests-<Stage>-<API> keys. */
+static void stage_title(char *dst, size_t n, const char *stage)
+{
+	snprintf(dst, n, "%s", stage);
+	if (dst[0] >= 'a' && dst[0] <= 'z')
+		dst[0] = (char)(dst[0] - 'a' + 'A');
+}
+
+/* " (extract 216, plan 3)": the stages that made requests to one API, for the summary. */
+static void stage_breakdown(const struct run *r, bool humaans, char *dst, size_t n)
+{
+	size_t len = 0;
+	int i, shown = 0;
+
+	dst[0] = '\0';
+	if (r->nstage_requests < 2)
+		return; /* one stage: the total says it all */
+	for (i = 0; i < r->nstage_requests && len < n; i++) {
+		unsigned long v = humaans ? r->stage_requests[i].humaans : r->stage_requests[i].ashby;
+
+		if (!v)
+			continue;
+		len += (size_t)snprintf(dst + len, n - len, "%s%s %lu", shown ? ", " : " (",
+					r->stage_requests[i].stage, v);
+		shown++;
+	}
+	if (shown && len < n)
+		snprintf(dst + len, n - len, ")");
 }
 
 /* Commands whose exit status reports hires set aside (DESIGN.md). */
@@ -205,7 +254,7 @@ int run_end(struct run *r, int rc, struct err *e)
 	const struct run_counts *c = &r->counts;
 	struct buf msg = BUF_INIT;
 	struct err terr = ERR_INIT;
-	char started[32], errline[ERR_MSG_MAX];
+	char started[32], errline[ERR_MSG_MAX], by_a[160], by_h[160];
 	const char *outcome;
 	unsigned long req_a = client_requests(r->ashby), req_h = client_requests(r->humaans);
 	double dur = run_now() - r->t0;
@@ -240,6 +289,13 @@ int run_end(struct run *r, int rc, struct err *e)
 		 "Requests-Ashby: %lu\nRequests-Humaans: %lu\n",
 		 c->extracted, c->rejected, c->planned, c->conflicts, c->created, c->changed,
 		 c->failed, c->deleted, req_a, req_h);
+	for (int i = 0; i < r->nstage_requests; i++) {
+		char title[16];
+
+		stage_title(title, sizeof(title), r->stage_requests[i].stage);
+		buf_addf(&msg, "Requests-%s-Ashby: %lu\nRequests-%s-Humaans: %lu\n", title,
+			 r->stage_requests[i].ashby, title, r->stage_requests[i].humaans);
+	}
 	if (r->plan_run_id[0])
 		buf_addf(&msg, "Plan-Run-Id: %s\n", r->plan_run_id);
 
@@ -249,10 +305,12 @@ int run_end(struct run *r, int rc, struct err *e)
 		log_error("could not record run %s: %s", r->id, terr.msg);
 		status = EXIT_FAILURE_;
 	}
+	stage_breakdown(r, false, by_a, sizeof(by_a));
+	stage_breakdown(r, true, by_h, sizeof(by_h));
 	log_info("%s %s: %s; %ld hires found, %ld set aside, %ld planned, %ld created, "
-		 "%ld failed; requests: ashby %lu, humaans %lu; %.1f s",
+		 "%ld failed; requests: ashby %lu%s, humaans %lu%s; %.1f s",
 		 r->command, r->id, outcome, c->extracted, c->rejected, c->planned, c->created,
-		 c->failed, req_a, req_h, dur);
+		 c->failed, req_a, by_a, req_h, by_h, dur);
 	log_info("look closer: ashby2humaans show %s", r->id);
 
 	buf_release(&msg);

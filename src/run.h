@@ -50,6 +50,13 @@ struct run {
 	struct http_client *ashby;  /* owned, NULL until run_ashby() */
 	struct http_client *humaans;/* owned, NULL until run_humaans() */
 	bool committed;             /* some stage made a commit */
+	/* Requests per stage, recorded by run_stage_done() (for the tag and the summary). */
+	struct run_stage_requests {
+		char stage[16];
+		unsigned long ashby, humaans;
+	} stage_requests[8];
+	int nstage_requests;
+	unsigned long counted_ashby, counted_humaans; /* requests already given to a stage */
 };
 
 /* Open and lock the staging repo, choose the run id. On failure nothing is held. */
@@ -70,7 +77,8 @@ int run_client_ashby(const struct config *cfg, const struct run_opts *ro,
 int run_client_humaans(const struct config *cfg, const struct run_opts *ro,
 		       struct http_client **out, struct err *e);
 
-/* Record that `stage` completed (for the tag and `log`). */
+/* Record that `stage` completed (for the tag and `log`), and the requests it made
+ * (those since the previous stage): "Requests-<Stage>-Ashby/Humaans:" lines in the tag. */
 void run_stage_done(struct run *r, const char *stage);
 
 /*

@@ -54,7 +54,9 @@ Request log: ``--requests FILE`` gets one JSON line per API or file request:
 Control endpoint (no auth):
 
 * ``POST /_emulator/faults`` ``{"latency_ms": 0, "faults": [...], "random":
-  {"rate": 0.2, "seed": 1, "status": 503}}`` replaces the fault plan.  A fault
+  {"rate": 0.2, "seed": 1, "status": 503}}`` replaces the fault plan (``"random"``
+  may instead give ``"statuses": [429, 503, "drop"]``, one picked at random per
+  failing request, and ``"retry_after"`` for the 429s).  A fault
   is ``{"path": "offer.list" (or "files", or omitted for any), "after": 0
   (matching requests to let through first), "times": 1, and one of "status":
   429 (+ "retry_after": 1), "status": 503, "html": true (non-JSON body with
@@ -157,9 +159,9 @@ class Org:
         self.files_dir = files_dir
         self.version = 1
         self.ver = {name: {} for name in COLLECTIONS}  # collection -> id -> version
-        for name, recs in self.col.items():
-            for r in recs:
-                self.ver[name][self.key_of(name, r)] = 1
+        self.idx = {name: {} for name in COLLECTIONS}  # collection -> id -> record
+        for name in COLLECTIONS:
+            self.set_collection(name, self.col[name])
         self.tokens = {}  # token -> (endpoint, version)
         self.cursors = {}  # cursor -> (params-without-cursor, ids, offset, token-version)
         self.reset_code = "sync_token_expired"
@@ -170,6 +172,8 @@ class Org:
         self.rand = None
         self.rand_rate = 0.0
         self.rand_status = 503
+        self.rand_statuses = None
+        self.rand_retry_after = None
         self.requests = []
         self.seq = 0
 
@@ -177,11 +181,17 @@ class Org:
     def key_of(name, rec):
         return rec.get("handle") if name == "files" else rec.get("id")
 
-    def find(self, name, key):
+    def set_collection(self, name, recs):
+        """Replace a collection (keeps the id index: lookups stay O(1) for large orgs)."""
+        self.col[name] = list(recs)
+        self.idx[name] = {}
         for r in self.col[name]:
-            if self.key_of(name, r) == key:
-                return r
-        return None
+            k = self.key_of(name, r)
+            self.idx[name][k] = r
+            self.ver[name].setdefault(k, 1)
+
+    def find(self, name, key):
+        return self.idx[name].get(key) if isinstance(key, str) else None
 
     def bump(self, name, rec):
         self.version += 1
@@ -202,6 +212,7 @@ class Org:
             if old is not None:
                 self.col[name].remove(old)
             self.col[name].append(rec)
+            self.idx[name][key] = rec
             self.bump(name, rec)
             return
         rec = self.find(name, op.get("id"))
@@ -209,6 +220,7 @@ class Org:
             raise ValueError("no %s record %r" % (name, op.get("id")))
         if op.get("delete"):
             self.col[name].remove(rec)
+            self.idx[name].pop(op["id"], None)
             self.ver[name].pop(op["id"], None)
             self.version += 1
             return
@@ -327,6 +339,12 @@ class Handler(BaseHTTPRequestHandler):
                 f["times"] = f.get("times", 1) - 1
                 return f
             if org.rand is not None and org.rand.random() < org.rand_rate:
+                if org.rand_statuses:
+                    st = org.rand_statuses[org.rand.randrange(len(org.rand_statuses))]
+                    if st == "drop":
+                        return {"drop": True, "random": True}
+                    return {"status": int(st), "retry_after": org.rand_retry_after,
+                            "random": True}
                 return {"status": org.rand_status, "random": True}
         return None
 
@@ -435,6 +453,8 @@ class Handler(BaseHTTPRequestHandler):
                     org.rand = random.Random(r.get("seed", 0))
                     org.rand_rate = float(r.get("rate", 0))
                     org.rand_status = int(r.get("status", 503))
+                    org.rand_statuses = list(r.get("statuses") or []) or None
+                    org.rand_retry_after = r.get("retry_after")
                 else:
                     org.rand = None
                 return self.send(200, {"ok": True})
@@ -685,7 +705,7 @@ def main(argv=None):
         import gen_org
         data, files = gen_org.generate(args.generate, args.seed)
         org = Org(data)
-        org.col["files"] = files
+        org.set_collection("files", files)
     elif args.org:
         org = load_org(args.org)
     else:

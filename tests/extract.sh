@@ -123,6 +123,10 @@ is "$(v 29)" "[{'includeArchived': True, 'limit': 100}, {'includeArchived': True
 	"reference lists are read once, with the contract's parameters"
 echo "# ashby calls per hire: $(v 28) ($(v 27) calls for 26 hires, list calls included)"
 test "$(v 27)" -le 78; ok $? "at most 3 Ashby calls per hire in a full pass"
+a2h -C "$S" show latest >"$TEST_TMP/show" 2>&1
+grep -q "^Requests-Extract-Ashby: $(($(v 27) + $(v 23)))\$" "$TEST_TMP/show"
+ok $? "show: the extract stage's Ashby requests (calls and downloads) in the run's tag"
+grep -q '^Requests-Extract-Humaans: 0$' "$TEST_TMP/show"; ok $? "and its Humaans requests"
 if grep -q 'demo-key-full' "$REQ" "$TEST_TMP/out"; then ok 1 "the key is in no log"; else ok 0 "the key is in no log"; fi
 if grep -rq 'demo-key-full' --exclude-dir=.git "$S"; then ok 1 "the key is not staged"; else ok 0 "the key is not staged"; fi
 cp -R "$X" "$TEST_TMP/extract-first"

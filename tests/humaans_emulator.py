@@ -89,6 +89,9 @@ Control endpoints (no authentication):
                malformed: answer "status" (default 200) with a body that is not JSON
          "random": {"rate": 0.2, "seed": 7, "statuses": [503], "methods": ["GET"]},
                a seeded random share of /api requests fails before being carried out
+               ("drop" among the statuses: the connection is closed without an answer,
+               the request not carried out; "drop_after": carried out, then closed;
+               "retry_after": N goes with the 429s)
          "drop_after_write": N,                  the Nth write (POST/PATCH/DELETE) from now is
                                                  carried out but its connection is closed before
                                                  the answer (a crash after an uncertain write)
@@ -272,6 +275,7 @@ class Emulator:
             self.clear_faults()
             if self.seed_dir:
                 self.load_seed(self.seed_dir)
+            self.reindex_people()
             if not self.tokens:
                 self.tokens["demo-token"] = {"id": "demo", "token": "demo-token",
                                              "label": "Demo token", "scopes": list(ALL_SCOPES),
@@ -302,6 +306,30 @@ class Emulator:
                     if res == "files" and "contentBase64" in rec:
                         self.blobs[rec["id"]] = base64.b64decode(rec.pop("contentBase64"))
                     self.state[res][rec["id"]] = rec
+
+    # ---- the email index: uniqueness checks stay O(1) with thousands of people ----------
+    EMAIL_KEYS = ("email", "personalEmail")
+
+    def reindex_people(self):
+        self.email_idx = {k: {} for k in self.EMAIL_KEYS}
+        for p in self.state["people"].values():
+            self.index_person(p)
+
+    def index_person(self, p):
+        for k in self.EMAIL_KEYS:
+            v = p.get(k)
+            if isinstance(v, str):
+                self.email_idx[k].setdefault(v.lower(), set()).add(p["id"])
+
+    def unindex_person(self, p):
+        for k in self.EMAIL_KEYS:
+            v = p.get(k)
+            if isinstance(v, str):
+                ids = self.email_idx[k].get(v.lower())
+                if ids is not None:
+                    ids.discard(p["id"])
+                    if not ids:
+                        del self.email_idx[k][v.lower()]
 
     def now(self):
         if self.fixed_now:
@@ -403,6 +431,8 @@ class Emulator:
                         self.rng.random() < float(self.random_cfg.get("rate", 0)):
                     statuses = self.random_cfg.get("statuses") or [503]
                     st = statuses[self.rng.randrange(len(statuses))]
+                    if st in ("drop", "drop_after"):
+                        return {"action": st, "random": True}
                     return {"action": "status", "status": st,
                             "retry_after": self.random_cfg.get("retry_after"), "random": True}
             if method in WRITE_METHODS and self.drop_after_write:
@@ -465,6 +495,7 @@ class Emulator:
                 raise Invalid("malformed query parameter '%s'" % key)
             self.check_field(res, key)
             filters.append((key, "eq", values))
+        filters = [(f, op, set(v) if op in ("in", "nin") else v) for f, op, v in filters]
         out = [r for r in records if all(self.match(r, f, op, v) for f, op, v in filters)]
         for field, desc in reversed(sort):
             out.sort(key=lambda r: self.sort_key(r.get(field)), reverse=desc)
@@ -599,11 +630,10 @@ class Emulator:
                               errors={k: "not an email address"})
             if v is None:
                 continue
-            for other in self.state["people"].values():
-                if current is not None and other["id"] == current["id"]:
+            for oid in self.email_idx[k].get(v.lower(), ()):
+                if current is not None and oid == current["id"]:
                     continue
-                ov = other.get(k)
-                if isinstance(ov, str) and ov.lower() == v.lower():
+                if oid in self.state["people"]:
                     raise Invalid("person: %s '%s' is already used by another person" % (k, v),
                                   errors={k: "must be unique"})
         if merged.get("remoteCountryCode") is not None and \
@@ -639,6 +669,7 @@ class Emulator:
         person["companyId"] = "demo-company"
         self.stamp(person)
         self.state["people"][person["id"]] = person
+        self.index_person(person)
         if job is not None:
             jr = {f: job.get(f) for f in JOB_ROLE_NESTED}
             jr["id"] = self.new_id("jobRoles")
@@ -654,7 +685,7 @@ class Emulator:
         return out
 
     def delete_person(self, pid):
-        self.get_or_404("people", pid)
+        self.unindex_person(self.get_or_404("people", pid))
         del self.state["people"][pid]
         for res in ("jobRoles", "compensations", "documents", "customValues"):
             for rid in [r["id"] for r in self.state[res].values() if r.get("personId") == pid]:
@@ -853,8 +884,10 @@ class Emulator:
             if res == "people":
                 cur = self.get_or_404("people", rid)
                 merged = self.validate_person(body, cur)
+                self.unindex_person(cur)
                 for k in body:
                     cur[k] = merged[k]
+                self.index_person(cur)
                 self.stamp(cur, created=False)
                 return 200, cur
             if res == "customValues":
@@ -924,6 +957,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "humaans-emulator/1"
     emu = None  # set by main
+    # One write per answer and no Nagle: otherwise every call waits on a delayed ACK (~40 ms).
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
@@ -1100,6 +1136,8 @@ class Handler(BaseHTTPRequestHandler):
                 with emu.lock:
                     for rec in body.get("records", []):
                         emu.state[res][rec["id"]] = dict(rec)
+                    if res == "people":
+                        emu.reindex_people()
                 return self.send_json(200, {"resource": res,
                                             "count": len(body.get("records", []))})
             if path == "/_emulator/generate" and self.command == "POST":
@@ -1117,6 +1155,7 @@ class Handler(BaseHTTPRequestHandler):
                                   "employmentStartDate": "2020-01-01", "status": status})
                         emu.stamp(p)
                         emu.state["people"][p["id"]] = p
+                        emu.index_person(p)
                         ids.append(p["id"])
                 return self.send_json(200, {"count": n, "ids": ids})
             raise ApiError(404, "unknown control endpoint %s %s" % (self.command, path))

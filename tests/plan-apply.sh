@@ -243,7 +243,7 @@ for n in 2 4 6; do
 	kill -9 $APID 2>/dev/null; wait $APID 2>/dev/null
 	sleep 0.5
 	emu POST /_emulator/faults '{"clear": true}' >/dev/null
-	a2h -C "$S4" apply >"$TEST_TMP/kill2.out" 2>&1; is $? 0 "killed after write $n: re-run apply exits 0"
+	a2h -C "$S4" apply >"$TEST_TMP/kill2.out" 2>&1; is $? 0 "killed after write $n: re-run apply exits 0" || sed "s/^/#   /" "$TEST_TMP/kill2.out"
 	grep -q '"phase":"begin"' "$S4/load/journal.jsonl"; ok $? "killed after write $n: the killed run journaled its writes"
 	"$PYTHON3" - "$S4/load/journal.jsonl" <<'EOF'; ok $? "killed after write $n: every interrupted create was looked up before being sent again"
 import json, sys
@@ -269,6 +269,7 @@ EOF
 	is "$(py "$TEST_TMP/state.json" '[len([p for p in d["people"] if p.get("personalEmail") == e]) for e in ("Olivia.Bennett@example.com", "liam.ng@example.com")]')" '[1, 1]' "killed after write $n: each person once"
 	is "$(py "$TEST_TMP/state.json" '[len(d["compensations"]), len(d["documents"]), len(d["customValues"])]')" '[4, 1, 2]' "killed after write $n: each sub-record once"
 	a2h -C "$S4" plan --detailed-exitcode >/dev/null 2>&1; is $? 0 "killed after write $n: nothing left to plan"
+	test ! -e "$S4/load/ledger.pending.jsonl"; ok $? "killed after write $n: the killed run's ledger lines are in ledger.json"
 done
 
 # ---- a validation error on one hire ------------------------------------------------
