@@ -212,6 +212,37 @@ int apply_pending_from_journal(const char *text, size_t len, const char *plan_ru
 	return 0;
 }
 
+int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e)
+{
+	const char *p = text, *end = text + len;
+	json_t *apps = json_object();
+
+	(void)e;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_t *l = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+		const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
+			   *op = json_get_str(l, "op"), *outcome = json_get_str(l, "outcome");
+
+		p += n + (nl ? 1 : 0);
+		if (app && phase && strcmp(phase, "forget") == 0) {
+			json_object_del(apps, app);
+		} else if (app && phase && op && strcmp(op, "createPerson") == 0) {
+			/* The last word on the create wins, across plan runs. */
+			if (strcmp(phase, "begin") == 0 || (outcome && strcmp(outcome, "uncertain") == 0))
+				json_object_set_new(apps, app, json_true());
+			else if (outcome && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0))
+				json_object_del(apps, app);
+			else if (strcmp(phase, "end") == 0)
+				json_object_del(apps, app); /* refused: nothing was created */
+		}
+		json_decref(l);
+	}
+	*out = apps;
+	return 0;
+}
+
 /* -------------------------------------------------------------- ledger */
 
 static json_t *ledger_entry(json_t *ledger, const char *app, bool create)
@@ -710,6 +741,11 @@ static int job_advance(struct hire_job *j, struct err *e)
 		log_verbose("application %s: %s completed in an earlier run (%s)", j->app,
 			    step_op(j), *id ? id : "no id");
 		return job_completed(j, *id ? id : NULL, e);
+	}
+	if (json_is_true(json_object_get(job_step(j), "adopt"))) {
+		log_verbose("application %s: adopting the person an earlier create left unanswered",
+			    j->app);
+		return job_lookup(j, e);
 	}
 	if (json_object_get(j->ax->pending, key) && step_looked_up(step_op(j))) {
 		log_verbose("application %s: %s was interrupted: looking it up first", j->app,

@@ -66,4 +66,13 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e);
 int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id,
 			       json_t **out, struct err *e);
 
+/*
+ * The applications whose createPerson was sent and never settled, in any
+ * plan run: the journal's last word on it is "begin" or an uncertain end
+ * (not a successful end or lookup, not forgotten by delete-new-hire). The
+ * person may exist in Humaans without being in the ledger: plan adopts it
+ * instead of reporting a conflict. *out is a new object, application -> true.
+ */
+int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e);
+
 #endif

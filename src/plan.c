@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "hash.h"
 #include "http.h"
 #include "humaans.h"
@@ -875,6 +876,40 @@ fail:
 	return p->e->code;
 }
 
+/*
+ * A person with the hire's email whom this tool created itself: an earlier
+ * apply's createPerson got no answer (the journal says so) and was never
+ * settled. Not a conflict: a create whose person step is looked up (and so
+ * adopted) instead of sent, the remaining steps as for any create. The person
+ * is fingerprinted, not required to be absent.
+ */
+static int plan_adopt(struct planner *p, const json_t *hire, const char *oid)
+{
+	json_t *op = op_new(hire, "create"), *first;
+	size_t n;
+	int rc;
+
+	if ((rc = note(p, "people/", oid)) < 0)
+		goto out;
+	json_object_set_new(op, "personId", json_string(oid));
+	review_warning(hire, json_object_get(op, "warnings"));
+	if ((rc = plan_create(p, hire, op)) < 0)
+		goto out;
+	/* plan_create listed the email as one that must stay absent: it exists, and is ours. */
+	n = json_array_size(p->absent);
+	if (n)
+		json_array_remove(p->absent, n - 1);
+	first = json_array_get(json_object_get(op, "steps"), 0);
+	json_object_set_new(first, "adopt", json_true());
+	json_array_append_new(json_object_get(op, "warnings"), json_sprintf(
+		"warning: Humaans person %s has this personal email and an earlier apply's "
+		"create for this hire got no answer: adopting it, not creating it again", oid));
+	rc = json_array_append(p->ops, op) < 0 ? ERR_FAIL : 0;
+out:
+	json_decref(op);
+	return rc;
+}
+
 static int plan_hire(struct planner *p, const json_t *hire)
 {
 	const char *id = json_get_str(hire, "id");
@@ -926,6 +961,8 @@ static int plan_hire(struct planner *p, const json_t *hire)
 			json_object_foreach((json_t *)p->ledger, k, v)
 				if (str_ieq(json_get_str(v, "personId"), oid))
 					owner = k;
+			if (!owner && json_is_true(json_object_get(entry, "createUncertain")))
+				return plan_adopt(p, hire, oid);
 			op = op_new(hire, "conflict");
 			json_object_set_new(op, "personId", json_string(oid));
 			{
@@ -1474,6 +1511,42 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
 	return rc;
 }
 
+/*
+ * Mark in the (in-memory) ledger the hires whose createPerson the journal
+ * leaves unsettled ("createUncertain": true), so plan_hire adopts their person
+ * rather than calling it a conflict.
+ */
+static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	json_t *apps = NULL, *v;
+	const char *app;
+	int rc = staging_read(s, "load/journal.jsonl", &b, e);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0 || (rc = apply_uncertain_creates(b.data, b.len, &apps, e)) < 0)
+		goto out;
+	json_object_foreach(apps, app, v) {
+		json_t *en = json_object_get(ledger, app);
+
+		if (json_get_str(en, "personId"))
+			continue;
+		if (!en) {
+			en = json_object();
+			json_object_set_new(ledger, app, en);
+		}
+		json_object_set_new(en, "createUncertain", json_true());
+	}
+out:
+	json_decref(apps);
+	buf_release(&b);
+	return rc;
+}
+
 int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e)
 {
 	static const char *const paths[] = { "plan/", NULL };
@@ -1509,7 +1582,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
 		goto out;
 	if ((rc = plan_read_rejects(r->stg, &rejects, e)) < 0 ||
-	    (rc = plan_read_ledger(r->stg, &ledger, e)) < 0)
+	    (rc = plan_read_ledger(r->stg, &ledger, e)) < 0 ||
+	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0)
 		goto out;
 	rc = staging_find_stage(r->stg, "extract", extract, NULL, 0, e);
 	have_extract = rc == 0;

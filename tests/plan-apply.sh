@@ -228,6 +228,28 @@ is "$(py "$TEST_TMP/state.json" 'len(d["compensations"])')" 4 "each compensation
 grep -q '"outcome":"uncertain"' "$S3/load/journal.jsonl"; ok $? "journal records the uncertain outcome"
 grep -q '"phase":"lookup","planRunId".*' "$S3/load/journal.jsonl" || grep -q '"phase":"lookup"' "$S3/load/journal.jsonl"; ok $? "journal records the lookup"
 
+# ---- an uncertain create, then a new plan: adopted, not a conflict ---------------
+emu POST /_emulator/reset >/dev/null
+S7="$TEST_TMP/s7"
+new_staging "$S7" "[$OLIVIA, $LIAM]"
+a2h -C "$S7" plan >/dev/null 2>&1
+# The first POST /people is lost before Humaans sees it (the lookup finds nothing, so it is
+# sent again); the second is carried out but its answer is lost: apply ends uncertain.
+emu POST /_emulator/faults '{"faults": [{"method": "POST", "path": "/api/people", "action": "drop", "times": 1}, {"method": "POST", "path": "/api/people", "action": "drop_after", "skip": 1, "times": 1}]}' >/dev/null
+a2h -C "$S7" apply --jobs 1 >"$TEST_TMP/adopt.out" 2>&1; is $? 1 "a create whose answer is lost: apply exits 1"
+emu POST /_emulator/faults '{"clear": true}' >/dev/null
+a2h -C "$S7" plan >"$TEST_TMP/adopt-plan.out" 2>&1; is $? 0 "a new plan after it"
+! grep -q '^! ' "$TEST_TMP/adopt-plan.out"; ok $? "the person this tool created is not a conflict"
+grep -q 'warning: Humaans person .* an earlier apply.s create for this hire got no answer: adopting it' \
+	"$TEST_TMP/adopt-plan.out"; ok $? "the plan says it adopts the person"
+a2h -C "$S7" apply >>"$TEST_TMP/adopt.out" 2>&1; is $? 0 "apply of the new plan finishes (exit 0)"
+state
+is "$(py "$TEST_TMP/state.json" 'sorted([(p.get("personalEmail") or "").lower() for p in d["people"] if p["status"] == "newHire"])')" \
+	'["conflict.person@example.org", "liam.ng@example.com", "olivia.bennett@example.com"]' "each hire exactly once after the adoption"
+is "$(py "$TEST_TMP/state.json" 'len(d["compensations"])')" 4 "each compensation exactly once after the adoption"
+is "$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])).keys()))' "$S7/load/ledger.json")" \
+	"['app_liam', 'app_olivia']" "both hires are in the ledger"
+
 # ---- a killed apply, re-run ------------------------------------------------------
 for n in 2 4 6; do
 	emu POST /_emulator/reset >/dev/null
