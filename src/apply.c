@@ -48,23 +48,23 @@ struct applier;
 
 struct hire_job {
 	struct applier *ax;
-	const json_t *op;   /* borrowed from the plan */
+	const json_t *op; /* borrowed from the plan */
 	const char *app, *name, *email, *action;
 	const json_t *steps;
-	size_t next;        /* the step in progress */
-	int sends;          /* sends of the current step in this run */
+	size_t next; /* the step in progress */
+	int sends;   /* sends of the current step in this run */
 	bool did_work, done, failed;
-	char *person_id;    /* $personId, once known */
-	char *file_id;      /* $fileId, the last file uploaded */
+	char *person_id; /* $personId, once known */
+	char *file_id;	 /* $fileId, the last file uploaded */
 };
 
 struct applier {
 	struct run *r;
 	struct humaans_batch *hb;
-	json_t *ledger;     /* owned */
-	json_t *pending;    /* owned: "<app>#<step>" -> true */
-	json_t *done;       /* owned: "<app>#<step>" -> id, completed per the journal */
-	const char *prid;   /* the plan's Run-Id (r->plan_run_id) */
+	json_t *ledger;	  /* owned */
+	json_t *pending;  /* owned: "<app>#<step>" -> true */
+	json_t *done;	  /* owned: "<app>#<step>" -> id, completed per the journal */
+	const char *prid; /* the plan's Run-Id (r->plan_run_id) */
 	struct hire_job *jobs;
 	size_t njobs, ndone;
 	long created, changed, failed, uncertain, writes;
@@ -74,10 +74,10 @@ struct applier {
 
 struct jline {
 	const char *app;
-	long step;          /* -1: none */
+	long step; /* -1: none */
 	const char *op, *method, *path, *phase, *outcome;
-	long status;        /* -1: none */
-	json_t *ids;        /* stolen, may be NULL */
+	long status; /* -1: none */
+	json_t *ids; /* stolen, may be NULL */
 	const char *error, *body, *request_id;
 };
 
@@ -139,7 +139,8 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		json_t *l = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
 		const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
-			   *outcome = json_get_str(l, "outcome"), *lp = json_get_str(l, "planRunId");
+			   *outcome = json_get_str(l, "outcome"),
+			   *lp = json_get_str(l, "planRunId");
 		json_t *st = json_object_get(l, "step");
 
 		p += n + (nl ? 1 : 0);
@@ -159,7 +160,7 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 			for (o = 0; o < 3; o++) {
 				if (!objs[o])
 					continue;
-				json_object_foreach_safe(objs[o], tmp, k, v) {
+				json_object_foreach_safe (objs[o], tmp, k, v) {
 					(void)v;
 					if (strncmp(k, prefix, plen) == 0 || strcmp(k, app) == 0)
 						json_object_del(objs[o], k);
@@ -174,16 +175,19 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 			char key[512];
 
 			const char *id = json_get_str(json_object_get(l, "ids"), "id");
-			bool ok = outcome && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0);
+			bool ok = outcome &&
+				  (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0);
 
-			snprintf(key, sizeof(key), "%s#%lld", app, (long long)json_integer_value(st));
+			snprintf(key, sizeof(key), "%s#%lld", app,
+				 (long long)json_integer_value(st));
 			/* The last word on a step wins. */
 			if (strcmp(phase, "begin") == 0 ||
 			    (outcome && strcmp(outcome, "uncertain") == 0)) {
 				json_object_set_new(pending, key, json_true());
 				if (done)
 					json_object_del(done, key);
-			} else if (ok && (strcmp(phase, "end") == 0 || strcmp(phase, "lookup") == 0)) {
+			} else if (ok &&
+				   (strcmp(phase, "end") == 0 || strcmp(phase, "lookup") == 0)) {
 				json_object_del(pending, key);
 				if (done)
 					json_object_set_new(done, key, json_string(id ? id : ""));
@@ -198,8 +202,8 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 	return 0;
 }
 
-int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id,
-			       json_t **out, struct err *e)
+int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id, json_t **out,
+			       struct err *e)
 {
 	json_t *pending = json_object();
 	int rc = journal_scan(text, len, plan_run_id, pending, NULL, NULL, e);
@@ -230,9 +234,11 @@ int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct e
 			json_object_del(apps, app);
 		} else if (app && phase && op && strcmp(op, "createPerson") == 0) {
 			/* The last word on the create wins, across plan runs. */
-			if (strcmp(phase, "begin") == 0 || (outcome && strcmp(outcome, "uncertain") == 0))
+			if (strcmp(phase, "begin") == 0 ||
+			    (outcome && strcmp(outcome, "uncertain") == 0))
 				json_object_set_new(apps, app, json_true());
-			else if (outcome && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0))
+			else if (outcome &&
+				 (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0))
 				json_object_del(apps, app);
 			else if (strcmp(phase, "end") == 0)
 				json_object_del(apps, app); /* refused: nothing was created */
@@ -272,7 +278,7 @@ static bool ledger_has(const json_t *en, const char *key, const char *id)
 	const json_t *el;
 	size_t i;
 
-	json_array_foreach(json_get_arr(en, key), i, el)
+	json_array_foreach (json_get_arr(en, key), i, el)
 		if (json_is_string(el) && strcmp(json_string_value(el), id) == 0)
 			return true;
 	return false;
@@ -338,12 +344,13 @@ static void job_fail(struct hire_job *j, bool uncertain, const char *msg)
 	if (uncertain) {
 		j->ax->uncertain++;
 		log_error("application %s (%s): %s: outcome unknown: %s; run apply again to finish "
-			  "(it looks the record up first)", j->app, j->name, step_op(j), msg);
+			  "(it looks the record up first)",
+			  j->app, j->name, step_op(j), msg);
 	} else {
 		j->ax->failed++;
 		log_error("application %s (%s): Humaans refused %s: %s; fix the hire (Ashby or "
-			  "overrides.csv), then run plan and apply again", j->app, j->name,
-			  step_op(j), msg);
+			  "overrides.csv), then run plan and apply again",
+			  j->app, j->name, step_op(j), msg);
 	}
 	job_end(j);
 }
@@ -428,7 +435,7 @@ static json_t *step_body(const struct hire_job *j, const char **missing)
 
 	if (!b)
 		return NULL;
-	json_object_foreach(b, k, v) {
+	json_object_foreach (b, k, v) {
 		const char *s = json_is_string(v) ? json_string_value(v) : NULL;
 		const char *with = NULL;
 
@@ -471,14 +478,13 @@ static bool str_eq_field(const json_t *a, const json_t *b, const char *key)
 }
 
 /* The record in a lookup answer that is the write we may have made. Borrowed. */
-static const json_t *lookup_match(const struct hire_job *j, const json_t *body,
-				  const json_t *data)
+static const json_t *lookup_match(const struct hire_job *j, const json_t *body, const json_t *data)
 {
 	const json_t *en = json_object_get(j->ax->ledger, j->app), *el;
 	const char *op = step_op(j), *list = ledger_list_of(op);
 	size_t i;
 
-	json_array_foreach(data, i, el) {
+	json_array_foreach (data, i, el) {
 		const char *id = json_get_str(el, "id");
 
 		if (!id || (list && ledger_has(en, list, id)))
@@ -667,7 +673,8 @@ static int on_write(void *ctx, int rc, struct humaans_result *res, struct err *e
 			job_fail(j, true, msg);
 			return 0;
 		}
-		log_verbose("application %s: %s: %s; looking before sending again", j->app, op, msg);
+		log_verbose("application %s: %s: %s; looking before sending again", j->app, op,
+			    msg);
 		return step_looked_up(op) ? job_lookup(j, e) : job_send(j, e);
 	}
 }
@@ -694,7 +701,8 @@ static int job_send(struct hire_job *j, struct err *e)
 		sha256_hex(file.data, file.len, sha);
 		if (want && strcmp(sha, want) != 0) {
 			buf_release(&file);
-			job_fail(j, false, "the offer letter changed since the plan: run plan again");
+			job_fail(j, false,
+				 "the offer letter changed since the plan: run plan again");
 			return 0;
 		}
 	} else if (json_object_get(st, "body")) {
@@ -714,10 +722,11 @@ static int job_send(struct hire_job *j, struct err *e)
 	ax->writes++;
 	if (strcmp(op, "uploadFile") == 0)
 		humaans_batch_upload(ax->hb, json_get_str(st, "fileName"),
-				     json_get_str(st, "contentType"), file.data, file.len, on_write, j);
+				     json_get_str(st, "contentType"), file.data, file.len, on_write,
+				     j);
 	else
-		humaans_batch_call(ax->hb, json_get_str(st, "method"), json_get_str(st, "path"), body,
-				   on_write, j);
+		humaans_batch_call(ax->hb, json_get_str(st, "method"), json_get_str(st, "path"),
+				   body, on_write, j);
 out:
 	json_decref(body);
 	buf_release(&file);
@@ -774,7 +783,8 @@ static int commit_trailer(struct staging *s, const char *oid_hex, const char *ke
 	for (p = msg; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
 		size_t len = strcspn(p, "\n");
 
-		if (len > klen + 1 && strncmp(p, key, klen) == 0 && p[klen] == ':' && p[klen + 1] == ' ')
+		if (len > klen + 1 && strncmp(p, key, klen) == 0 && p[klen] == ':' &&
+		    p[klen + 1] == ' ')
 			snprintf(out, n, "%.*s", (int)(len - klen - 2), p + klen + 2);
 	}
 	git_commit_free(c);
@@ -802,11 +812,11 @@ static int load_plan(struct run *r, const struct apply_opts *o, json_t **plan, s
 					  stage, sizeof(stage), e)) < 0)
 			return rc;
 		if (!r->plan_run_id[0])
-			return err_set(e, ERR_INVALID, "%s is not a commit of this tool (no Run-Id)",
-				       o->plan_rev);
+			return err_set(e, ERR_INVALID,
+				       "%s is not a commit of this tool (no Run-Id)", o->plan_rev);
 	} else {
-		rc = staging_find_stage(r->stg, "plan", oid, r->plan_run_id,
-					sizeof(r->plan_run_id), e);
+		rc = staging_find_stage(r->stg, "plan", oid, r->plan_run_id, sizeof(r->plan_run_id),
+					e);
 		if (rc == ERR_NOTFOUND)
 			return err_set(e, ERR_NOTFOUND, "no plan committed yet: run 'plan' first");
 		if (rc < 0)
@@ -834,7 +844,7 @@ static const json_t *op_with(const json_t *plan, const char *key, const char *va
 	const json_t *op;
 	size_t i;
 
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *v = json_get_str(op, key);
 
 		if (v && value && (icase ? strcasecmp(v, value) : strcmp(v, value)) == 0)
@@ -861,15 +871,18 @@ static int stale(const json_t *plan, const char *key, const char *pid, bool gone
 	const char *what = gone ? "no longer exists" : "changed since the plan was made";
 
 	if (op)
-		return err_set(e, ERR_STALE,
-			       "plan is stale: Humaans %s of application %s <%s> (person %s) %s; run "
-			       "'plan' again, review it, then apply", key, json_get_str(op, "id"),
-			       json_get_str(op, "personalEmail") ? json_get_str(op, "personalEmail")
-								  : "", pid, what);
+		return err_set(
+			e, ERR_STALE,
+			"plan is stale: Humaans %s of application %s <%s> (person %s) %s; run "
+			"'plan' again, review it, then apply",
+			key, json_get_str(op, "id"),
+			json_get_str(op, "personalEmail") ? json_get_str(op, "personalEmail") : "",
+			pid, what);
 	if (pid && strncmp(key, "people/", 7) == 0)
 		return err_set(e, ERR_STALE,
 			       "plan is stale: Humaans person %s %s; run 'plan' again, review it, "
-			       "then apply", pid, what);
+			       "then apply",
+			       pid, what);
 	return err_set(e, ERR_STALE,
 		       "plan is stale: Humaans %s %s; run 'plan' again, review it, then apply", key,
 		       what);
@@ -891,7 +904,7 @@ static int check_basis(struct applier *ax, struct http_client *hc, const json_t 
 	size_t i;
 	int rc;
 
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *app = json_get_str(op, "id");
 		const json_t *en = app ? json_object_get(ax->ledger, app) : NULL;
 
@@ -901,15 +914,17 @@ static int check_basis(struct applier *ax, struct http_client *hc, const json_t 
 		    (json_get_str(en, "planRunId") &&
 		     strcmp(json_get_str(en, "planRunId"), ax->prid) == 0)) {
 			if (json_get_str(en, "personId"))
-				json_object_set_new(exempt_pid, json_get_str(en, "personId"), json_true());
+				json_object_set_new(exempt_pid, json_get_str(en, "personId"),
+						    json_true());
 			if (json_get_str(op, "personId"))
-				json_object_set_new(exempt_pid, json_get_str(op, "personId"), json_true());
+				json_object_set_new(exempt_pid, json_get_str(op, "personId"),
+						    json_true());
 		}
 	}
 	rc = plan_hum_read_basis(hc, keys ? keys : empty, &hs, e);
 	if (rc < 0)
 		goto out;
-	json_object_foreach((json_t *)(keys ? keys : empty), k, v) {
+	json_object_foreach ((json_t *)(keys ? keys : empty), k, v) {
 		char pidbuf[256], sha[65];
 		const char *pid = key_person(k, pidbuf, sizeof(pidbuf));
 
@@ -927,13 +942,13 @@ static int check_basis(struct applier *ax, struct http_client *hc, const json_t 
 			goto out;
 		}
 	}
-	json_array_foreach(json_get_arr(basis, "absentEmails"), i, v) {
+	json_array_foreach (json_get_arr(basis, "absentEmails"), i, v) {
 		const char *email = json_string_value(v);
 		const json_t *person = NULL, *el, *en;
 		const char *app;
 		size_t n;
 
-		json_array_foreach(hs.people, n, el) {
+		json_array_foreach (hs.people, n, el) {
 			const char *pe = json_get_str(el, "personalEmail");
 
 			if (pe && email && strcasecmp(pe, email) == 0)
@@ -1030,7 +1045,7 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 	r->counts.rejected = (long)json_array_size(rejects);
 	/* Assigned, not added to: under `run` the plan stage has counted them already. */
 	r->counts.conflicts = 0;
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *a = json_get_str(op, "action");
 
 		if (a && strcmp(a, "conflict") == 0)
@@ -1052,7 +1067,7 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 
 	ax.jobs = xcalloc(nwork, sizeof(*ax.jobs));
 	ax.hb = humaans_batch_new(hc);
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *a = json_get_str(op, "action");
 		struct hire_job *j;
 		const json_t *en;
@@ -1076,9 +1091,10 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 			j->person_id = xstrdup(json_get_str(op, "personId"));
 		fids = json_get_arr(en, "fileIds");
 		if (json_array_size(fids))
-			j->file_id = xstrdup(json_string_value(json_array_get(fids,
-									      json_array_size(fids) - 1)));
-		if (json_get_str(en, "planRunId") && strcmp(json_get_str(en, "planRunId"), ax.prid) == 0 &&
+			j->file_id = xstrdup(
+				json_string_value(json_array_get(fids, json_array_size(fids) - 1)));
+		if (json_get_str(en, "planRunId") &&
+		    strcmp(json_get_str(en, "planRunId"), ax.prid) == 0 &&
 		    json_is_integer(json_object_get(en, "stepsDone")))
 			j->next = (size_t)json_integer_value(json_object_get(en, "stepsDone"));
 	}
@@ -1121,8 +1137,8 @@ done:
 		tr[2] = (struct trailer){ "Changed", s_changed };
 		tr[3] = (struct trailer){ "Failed", s_failed };
 		tr[4] = (struct trailer){ "Conflicts", s_conf };
-		subject = xasprintf("apply: %ld created, %ld changed, %ld failed (plan %s)", ax.created,
-				    ax.changed, ax.failed + ax.uncertain, ax.prid);
+		subject = xasprintf("apply: %ld created, %ld changed, %ld failed (plan %s)",
+				    ax.created, ax.changed, ax.failed + ax.uncertain, ax.prid);
 		/* The journal of a failed apply is committed too: it is what the next one resumes from. */
 		crc = commit_load(r, "apply", subject, tr, 5, &ce);
 		free(subject);
@@ -1134,10 +1150,11 @@ done:
 		}
 	}
 	if (rc == 0 && ax.uncertain)
-		rc = err_set(e, ERR_UNCERTAIN,
-			     "%ld %s may or may not have reached Humaans: run 'apply' again to finish "
-			     "(each is looked up before it is sent again)", ax.uncertain,
-			     ax.uncertain == 1 ? "write" : "writes");
+		rc = err_set(
+			e, ERR_UNCERTAIN,
+			"%ld %s may or may not have reached Humaans: run 'apply' again to finish "
+			"(each is looked up before it is sent again)",
+			ax.uncertain, ax.uncertain == 1 ? "write" : "writes");
 	if (rc == 0)
 		run_stage_done(r, "apply");
 	log_info("apply: %ld created, %ld changed, %ld failed, %ld writes", ax.created, ax.changed,
@@ -1238,7 +1255,7 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 	if (json_object_get(ledger, id)) {
 		app = xstrdup(id);
 	} else {
-		json_object_foreach(ledger, k, v)
+		json_object_foreach (ledger, k, v)
 			if (!app && json_get_str(v, "personId") &&
 			    strcmp(json_get_str(v, "personId"), id) == 0)
 				app = xstrdup(k);
@@ -1246,12 +1263,14 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 	if (!app) {
 		rc = err_set(e, ERR_INVALID,
 			     "refusing to delete %s: it is not in the ledger, so this tool did not "
-			     "create it (delete people by hand in Humaans)", id);
+			     "create it (delete people by hand in Humaans)",
+			     id);
 		goto out;
 	}
 	en = json_object_get(ledger, app);
 	if (!json_get_str(en, "personId")) {
-		rc = err_set(e, ERR_INVALID, "application %s has no Humaans person in the ledger", app);
+		rc = err_set(e, ERR_INVALID, "application %s has no Humaans person in the ledger",
+			     app);
 		goto out;
 	}
 	pid = xstrdup(json_get_str(en, "personId"));
@@ -1265,21 +1284,24 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		rc = 0;
 		gone = true;
 		log_warn("application %s: Humaans person %s no longer exists: removing it from the "
-			 "ledger", app, pid);
+			 "ledger",
+			 app, pid);
 	} else if (rc < 0) {
 		goto out;
 	} else {
 		status = json_get_str(person, "status");
 		if (!status || strcmp(status, "newHire") != 0) {
-			rc = err_set(e, ERR_INVALID,
-				     "refusing to delete Humaans person %s (application %s): status is "
-				     "%s, not newHire", pid, app, status ? status : "unknown");
+			rc = err_set(
+				e, ERR_INVALID,
+				"refusing to delete Humaans person %s (application %s): status is "
+				"%s, not newHire",
+				pid, app, status ? status : "unknown");
 			goto out;
 		}
 	}
 	if (!gone) {
 		for (s = 0; s < sizeof(subs) / sizeof(subs[0]); s++)
-			json_array_foreach(json_get_arr(en, subs[s].list), i, v) {
+			json_array_foreach (json_get_arr(en, subs[s].list), i, v) {
 				if (!json_is_string(v))
 					continue;
 				if ((rc = delete_one(r, hc, app, subs[s].op, subs[s].resource,
@@ -1312,17 +1334,16 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		printf("deleted new hire %s (application %s)\n", pid, app);
 	}
 	goto out;
-fail:
-	{
-		/* Keep the journal of what was deleted before the failure. */
-		struct err ce = ERR_INIT;
+fail : {
+	/* Keep the journal of what was deleted before the failure. */
+	struct err ce = ERR_INIT;
 
-		subject = xasprintf("delete: new hire %s (application %s) failed", pid, app);
-		tr[0] = (struct trailer){ "Application", app };
-		tr[1] = (struct trailer){ "Person-Id", pid };
-		if (commit_load(r, "delete", subject, tr, 2, &ce) < 0)
-			log_error("%s", ce.msg);
-	}
+	subject = xasprintf("delete: new hire %s (application %s) failed", pid, app);
+	tr[0] = (struct trailer){ "Application", app };
+	tr[1] = (struct trailer){ "Person-Id", pid };
+	if (commit_load(r, "delete", subject, tr, 2, &ce) < 0)
+		log_error("%s", ce.msg);
+}
 out:
 	free(subject);
 	free(path);

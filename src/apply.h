@@ -63,8 +63,8 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e);
  * uncertain end not settled by a lookup). *out is a new object whose keys are
  * "<application>#<step>".
  */
-int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id,
-			       json_t **out, struct err *e);
+int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id, json_t **out,
+			       struct err *e);
 
 /*
  * The applications whose createPerson was sent and never settled, in any

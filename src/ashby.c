@@ -24,6 +24,7 @@
  * - Retry-After on 429 is in seconds (assumption): http.h honours it.
  * - The codes below ask for a full pass.
  */
+/* clang-format off */
 const struct ashby_endpoint ashby_endpoints[] = {
 	/* name                module                     scope (assumption)            id param        paginated sync */
 	{ "apiKey.info",      "API Keys",                "apiKeys:read",               NULL,            false, false },
@@ -40,11 +41,14 @@ const struct ashby_endpoint ashby_endpoints[] = {
 	{ "customField.list", "Hiring Process Metadata", "hiringProcessMetadata:read", NULL,            true,  true },
 	{ NULL, NULL, NULL, NULL, false, false }
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const reset_codes[] = {
 	"sync_token_expired", "sync_token_invalid", "incremental_sync_too_large",
 	"next_cursor_expired", "invalid_next_cursor", NULL
 };
+/* clang-format on */
 
 /* Where a missing module permission is granted (Ashby's admin UI). */
 #define ASHBY_GRANT_HINT "in Ashby, Admin > Integrations > API keys > the key > tick Read on %s"
@@ -82,7 +86,7 @@ char *ashby_body(const json_t *params)
 	char *s;
 
 	if (json_is_object(params)) {
-		json_object_foreach((json_t *)params, k, v) {
+		json_object_foreach ((json_t *)params, k, v) {
 			if (!json_is_null(v))
 				json_object_set(copy, k, v);
 		}
@@ -182,13 +186,13 @@ static int permission_error(const char *endpoint, const char *rid, struct err *e
 	const char *module = ep ? ep->module : "the module of this endpoint";
 
 	return err_set(e, ERR_PERMISSION,
-		       "the ashby API key lacks the %s permission, needed by %s (request id %s): "
-		       ASHBY_GRANT_HINT,
+		       "the ashby API key lacks the %s permission, needed by %s (request id "
+		       "%s): " ASHBY_GRANT_HINT,
 		       module, endpoint, rid ? rid : "none", module);
 }
 
-int ashby_decode(const char *endpoint, const char *what, int rc,
-		 const struct http_response *resp, json_t **envelope, struct err *e)
+int ashby_decode(const char *endpoint, const char *what, int rc, const struct http_response *resp,
+		 json_t **envelope, struct err *e)
 {
 	const char *rid = resp ? resp->request_id : NULL;
 	const char *code = NULL, *message = NULL;
@@ -226,7 +230,8 @@ int ashby_decode(const char *endpoint, const char *what, int rc,
 	}
 	if (resp->status == 403) {
 		err_set(e, ERR_AUTH,
-			"ashby %s%s: HTTP 403, the API key is wrong or deactivated%s%s (request id %s): "
+			"ashby %s%s: HTTP 403, the API key is wrong or deactivated%s%s (request id "
+			"%s): "
 			"check ASHBY_API_KEY",
 			endpoint, for_what, *msg ? ": " : "", msg, rid ? rid : "none");
 		goto fail;
@@ -250,8 +255,7 @@ int ashby_decode(const char *endpoint, const char *what, int rc,
 	}
 	if (!json_is_true(json_object_get(env, "success"))) {
 		err_set(e, code_to_err(code), "ashby %s%s failed: %s%s%s (request id %s)", endpoint,
-			for_what, code ? code : "error", *msg ? ": " : "", msg,
-			rid ? rid : "none");
+			for_what, code ? code : "error", *msg ? ": " : "", msg, rid ? rid : "none");
 		goto fail;
 	}
 	if (!json_object_get(env, "results")) {
@@ -266,8 +270,8 @@ fail:
 	return e->code;
 }
 
-int ashby_call(struct http_client *c, const char *endpoint, const json_t *params,
-	       const char *what, json_t **results, struct err *e)
+int ashby_call(struct http_client *c, const char *endpoint, const json_t *params, const char *what,
+	       json_t **results, struct err *e)
 {
 	struct ashby_req req;
 	struct http_response resp;
@@ -289,8 +293,8 @@ int ashby_call(struct http_client *c, const char *endpoint, const json_t *params
 }
 
 int ashby_list(struct http_client *c, const char *endpoint, const json_t *params,
-	       const char *sync_token, ashby_page_fn fn, void *ctx,
-	       char **sync_token_out, unsigned *pages, struct err *e)
+	       const char *sync_token, ashby_page_fn fn, void *ctx, char **sync_token_out,
+	       unsigned *pages, struct err *e)
 {
 	const struct ashby_endpoint *ep = ashby_endpoint_find(endpoint);
 	json_t *p = json_is_object(params) ? json_deep_copy(params) : json_object();
@@ -334,7 +338,8 @@ int ashby_list(struct http_client *c, const char *endpoint, const json_t *params
 		next = json_get_str(env, "nextCursor");
 		if (ep && ep->paginated && json_is_true(more) && (!next || !*next)) {
 			rc = err_set(e, ERR_INVALID,
-				     "ashby %s: page %u: more data but no 'nextCursor'", endpoint, n);
+				     "ashby %s: page %u: more data but no 'nextCursor'", endpoint,
+				     n);
 			json_decref(env);
 			goto out;
 		}
@@ -367,8 +372,8 @@ out:
 	return rc;
 }
 
-int ashby_download(struct http_client *c, const char *url, const char *what,
-		   struct buf *out, struct err *e)
+int ashby_download(struct http_client *c, const char *url, const char *what, struct buf *out,
+		   struct err *e)
 {
 	struct http_request req;
 	struct http_response resp;

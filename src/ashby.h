@@ -31,12 +31,12 @@
 
 /* What the client assumes about one endpoint (see the table in ashby.c). */
 struct ashby_endpoint {
-	const char *name;      /* "offer.list" */
-	const char *module;    /* permission module, "Offers" */
-	const char *scope;     /* apiKey.info scope string, "offers:read" */
-	const char *id_param;  /* the id parameter of an .info call, else NULL */
-	bool paginated;        /* limit / cursor / moreDataAvailable */
-	bool sync_token;       /* takes syncToken on an unfiltered pass */
+	const char *name;     /* "offer.list" */
+	const char *module;   /* permission module, "Offers" */
+	const char *scope;    /* apiKey.info scope string, "offers:read" */
+	const char *id_param; /* the id parameter of an .info call, else NULL */
+	bool paginated;	      /* limit / cursor / moreDataAvailable */
+	bool sync_token;      /* takes syncToken on an unfiltered pass */
 };
 
 /* The table entry for `name`, or NULL. Borrowed, static. */
@@ -59,7 +59,7 @@ char *ashby_body(const json_t *params);
 struct ashby_req {
 	struct http_request http; /* points into this struct: do not copy it */
 	char path[64];
-	char *body;               /* owned */
+	char *body; /* owned */
 };
 
 /* Build POST /{endpoint} with `params` (borrowed, may be NULL). Release with ashby_req_release(). */
@@ -74,15 +74,15 @@ void ashby_req_release(struct ashby_req *r);
  * is NULL and `e` holds the message (with Ashby's error code kept at the start
  * of the detail, e.g. "... failed: sync_token_expired: ...").
  */
-int ashby_decode(const char *endpoint, const char *what, int rc,
-		 const struct http_response *resp, json_t **envelope, struct err *e);
+int ashby_decode(const char *endpoint, const char *what, int rc, const struct http_response *resp,
+		 json_t **envelope, struct err *e);
 
 /*
  * One call, synchronously. *results is a new reference to the envelope's
  * "results" (caller decrefs). `params` is borrowed, may be NULL.
  */
-int ashby_call(struct http_client *c, const char *endpoint, const json_t *params,
-	       const char *what, json_t **results, struct err *e);
+int ashby_call(struct http_client *c, const char *endpoint, const json_t *params, const char *what,
+	       json_t **results, struct err *e);
 
 /*
  * Called once per page with the page's results array (borrowed, valid during
@@ -100,14 +100,14 @@ typedef int (*ashby_page_fn)(void *ctx, json_t *results, struct err *e);
  * the calls made.
  */
 int ashby_list(struct http_client *c, const char *endpoint, const json_t *params,
-	       const char *sync_token, ashby_page_fn fn, void *ctx,
-	       char **sync_token_out, unsigned *pages, struct err *e);
+	       const char *sync_token, ashby_page_fn fn, void *ctx, char **sync_token_out,
+	       unsigned *pages, struct err *e);
 
 /*
  * Fetch a pre-signed file URL with a plain GET (no Ashby auth), appending the
  * bytes to `out`. `what` names the record for messages.
  */
-int ashby_download(struct http_client *c, const char *url, const char *what,
-		   struct buf *out, struct err *e);
+int ashby_download(struct http_client *c, const char *url, const char *what, struct buf *out,
+		   struct err *e);
 
 #endif

@@ -20,12 +20,15 @@ struct buf {
 	size_t max;
 };
 
-#define BUF_INIT { buf_empty, 0, 0, 0 }
+#define BUF_INIT                   \
+	{                          \
+		buf_empty, 0, 0, 0 \
+	}
 extern char buf_empty[1];
 
 void buf_init(struct buf *b, size_t max);
-void buf_release(struct buf *b);              /* frees; buffer is empty and reusable */
-void buf_reset(struct buf *b);                /* len = 0, keeps memory */
+void buf_release(struct buf *b);		     /* frees; buffer is empty and reusable */
+void buf_reset(struct buf *b);			     /* len = 0, keeps memory */
 int buf_add(struct buf *b, const void *p, size_t n); /* 0 or ERR_FAIL past the cap */
 int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);

@@ -35,8 +35,8 @@ static int take_file(void *ctx, const char *path, const void *data, size_t len, 
 static int take_commit(void *ctx, const char *commit_hex, const char *stage, const char *message)
 {
 	const char *nl = message ? strchr(message, '\n') : NULL;
-	char *subject = nl ? xstrndup(message, (size_t)(nl - message))
-			   : xstrdup(message ? message : "");
+	char *subject =
+		nl ? xstrndup(message, (size_t)(nl - message)) : xstrdup(message ? message : "");
 
 	bundle_add_commit(ctx, stage, commit_hex, subject);
 	free(subject);

@@ -73,7 +73,7 @@ static bool path_is_safe(const char *path)
 	for (; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return false;
-	for (p = path; ; p = slash + 1) {
+	for (p = path;; p = slash + 1) {
 		slash = strchr(p, '/');
 		n = slash ? (size_t)(slash - p) : strlen(p);
 		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
@@ -83,8 +83,7 @@ static bool path_is_safe(const char *path)
 	}
 }
 
-int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t len,
-		    struct err *e)
+int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t len, struct err *e)
 {
 	struct bundle_file *f;
 	const char *const *r;
@@ -718,10 +717,10 @@ static void gzip_check(struct verify *v, const char *path)
 		return;
 	}
 	fclose(f);
-	want_crc = (uint32_t)trailer[0] | (uint32_t)trailer[1] << 8 |
-		   (uint32_t)trailer[2] << 16 | (uint32_t)trailer[3] << 24;
-	want_size = (uint32_t)trailer[4] | (uint32_t)trailer[5] << 8 |
-		    (uint32_t)trailer[6] << 16 | (uint32_t)trailer[7] << 24;
+	want_crc = (uint32_t)trailer[0] | (uint32_t)trailer[1] << 8 | (uint32_t)trailer[2] << 16 |
+		   (uint32_t)trailer[3] << 24;
+	want_size = (uint32_t)trailer[4] | (uint32_t)trailer[5] << 8 | (uint32_t)trailer[6] << 16 |
+		    (uint32_t)trailer[7] << 24;
 
 	a = archive_read_new();
 	if (!a)
@@ -856,7 +855,7 @@ static void manifest_json_check(struct verify *v)
 		problem(v, "MANIFEST.json", "has no files array");
 		goto out;
 	}
-	json_array_foreach(files, i, item) {
+	json_array_foreach (files, i, item) {
 		const char *p = json_string_value(json_object_get(item, "path"));
 		const char *sha = json_string_value(json_object_get(item, "sha256"));
 		json_t *size = json_object_get(item, "size");
@@ -990,8 +989,9 @@ done:
 	if (nfiles_out)
 		*nfiles_out = v.nfiles;
 	if (v.nproblems)
-		rc = err_set(e, ERR_INVALID, "bundle '%s' does not verify: %zu problem%s, first: %s",
-			     path, v.nproblems, v.nproblems == 1 ? "" : "s", v.first);
+		rc = err_set(e, ERR_INVALID,
+			     "bundle '%s' does not verify: %zu problem%s, first: %s", path,
+			     v.nproblems, v.nproblems == 1 ? "" : "s", v.first);
 out:
 	if (a)
 		archive_read_free(a);

@@ -26,28 +26,28 @@
 struct staging;
 
 struct bundle_file {
-	char *path;          /* relative to the top directory; owned */
+	char *path;	     /* relative to the top directory; owned */
 	unsigned char *data; /* owned */
 	size_t len;
 };
 
 struct bundle_commit {
-	char *stage;   /* owned */
+	char *stage; /* owned */
 	char oid[41];
 	char *subject; /* owned */
 };
 
 /* A stage's snapshot source: the newest commit of that stage reachable from the tag. */
 struct bundle_stage {
-	char *stage;  /* owned */
+	char *stage; /* owned */
 	char oid[41];
 	char *run_id; /* owned; may be "" when the commit carries no Run-Id */
 };
 
 struct bundle {
-	char *run_id;   /* owned */
+	char *run_id;	 /* owned */
 	char commit[41]; /* the commit the run's tag points at: the snapshots' source */
-	char *summary;  /* the tag message; owned, may be NULL */
+	char *summary;	 /* the tag message; owned, may be NULL */
 	struct bundle_file *files;
 	size_t nfiles, files_alloc;
 	struct bundle_commit *commits; /* the run's own commits, oldest first */
@@ -69,8 +69,7 @@ void bundle_set_summary(struct bundle *b, const char *summary);
 int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t len,
 		    struct err *e);
 /* Record one of the run's commits (copied). */
-void bundle_add_commit(struct bundle *b, const char *stage, const char *oid,
-		       const char *subject);
+void bundle_add_commit(struct bundle *b, const char *stage, const char *oid, const char *subject);
 /* Record where a stage's snapshot came from (copied). */
 void bundle_add_stage(struct bundle *b, const char *stage, const char *oid, const char *run_id);
 

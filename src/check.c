@@ -69,7 +69,7 @@ static bool has_string(const json_t *array, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(array, i, v)
+	json_array_foreach (array, i, v)
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	return false;
@@ -77,8 +77,10 @@ static bool has_string(const json_t *array, const char *s)
 
 static void report_missing_module(struct buf *report, const char *module, int *missing)
 {
-	buf_addf(report, "  MISSING  Ashby module %s: in Ashby, Admin > Integrations > API keys > "
-		 "the key > tick Read on %s\n", module, module);
+	buf_addf(report,
+		 "  MISSING  Ashby module %s: in Ashby, Admin > Integrations > API keys > "
+		 "the key > tick Read on %s\n",
+		 module, module);
 	(*missing)++;
 }
 
@@ -89,7 +91,7 @@ static int ashby_probe(struct http_client *c, struct buf *report, int *missing, 
 	int rc;
 
 	buf_adds(report, "  note     the key cannot read its own scopes (API Keys module): "
-		 "probing each module\n");
+			 "probing each module\n");
 	for (i = 0; i < sizeof(ashby_probes) / sizeof(ashby_probes[0]); i++) {
 		json_t *params = json_object(), *results = NULL;
 		const struct ashby_endpoint *ep = ashby_endpoint_find(ashby_probes[i].endpoint);
@@ -138,8 +140,8 @@ static int check_ashby(struct http_client *c, struct buf *report, int *missing, 
 		const char *scope = module_scope(check_ashby_modules[i]);
 
 		if (scope && has_string(scopes, scope))
-			buf_addf(report, "  ok       Ashby module %s (%s)\n", check_ashby_modules[i],
-				 scope);
+			buf_addf(report, "  ok       Ashby module %s (%s)\n",
+				 check_ashby_modules[i], scope);
 		else
 			report_missing_module(report, check_ashby_modules[i], missing);
 	}
@@ -175,8 +177,10 @@ static int check_humaans(struct http_client *c, const struct pipeline *p, struct
 		if (has_string(scopes, need[i])) {
 			buf_addf(report, "  ok       Humaans scope %s\n", need[i]);
 		} else if (probed && write) {
-			buf_addf(report, "  unknown  Humaans scope %s: the token's write scopes cannot "
-				 "be read safely; apply will say if it is missing\n", need[i]);
+			buf_addf(report,
+				 "  unknown  Humaans scope %s: the token's write scopes cannot "
+				 "be read safely; apply will say if it is missing\n",
+				 need[i]);
 		} else {
 			buf_addf(report, "  MISSING  Humaans scope %s: " HUMAANS_GRANT_HINT "\n",
 				 need[i], need[i]);
@@ -199,7 +203,8 @@ int check_credentials(struct http_client *ashby, struct http_client *humaans,
 	rc = check_humaans(humaans, p, report, missing, e);
 	if (rc < 0)
 		return err_prefix(e, "checking the Humaans token");
-	buf_adds(report, "reminder: hires on confidential jobs and private candidate fields stay "
+	buf_adds(report,
+		 "reminder: hires on confidential jobs and private candidate fields stay "
 		 "invisible unless the Ashby key's two toggles for them are on (the API does not "
 		 "show them)\n");
 	return 0;

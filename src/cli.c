@@ -14,8 +14,8 @@ void cli_usage_command(const char *name, bool to_stderr)
 
 	for (c = commands; c->name; c++) {
 		if (strcmp(c->name, name) == 0) {
-			fprintf(f, "usage: ashby2humaans [global options] %s%s%s\n\n%s\n",
-				c->name, *c->synopsis ? " " : "", c->synopsis, c->summary);
+			fprintf(f, "usage: ashby2humaans [global options] %s%s%s\n\n%s\n", c->name,
+				*c->synopsis ? " " : "", c->synopsis, c->summary);
 			return;
 		}
 	}

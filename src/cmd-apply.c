@@ -24,7 +24,8 @@ int cmd_apply(int argc, char **argv, const struct config *cfg)
 
 		if ((v = cli_opt_value(argc, argv, &i, "--plan", &missing)) || missing) {
 			if (missing) {
-				log_error("apply: --plan wants a revision (a run id, run/<id> or a commit)");
+				log_error("apply: --plan wants a revision (a run id, run/<id> or a "
+					  "commit)");
 				cli_usage_command("apply", true);
 				return EXIT_FAILURE_;
 			}

@@ -17,7 +17,8 @@ int cmd_delete_new_hire(int argc, char **argv, const struct config *cfg)
 	if (cli_wants_help(argc, argv, "delete-new-hire"))
 		return EXIT_OK;
 	if (argc != 2 || argv[1][0] == '-') {
-		log_error("delete-new-hire: give one id: an Ashby application id or a Humaans person id");
+		log_error("delete-new-hire: give one id: an Ashby application id or a Humaans "
+			  "person id");
 		cli_usage_command("delete-new-hire", true);
 		return EXIT_FAILURE_;
 	}

@@ -45,8 +45,8 @@ static int export_write(const struct config *cfg, const char *run, const char *f
 	if (setenv("TZ", "UTC0", 1) == 0)
 		tzset();
 	bundle_init(&b, run);
-	if (staging_open_readonly(&s, cfg->staging_dir, &e) < 0 ||
-	    bundle_collect(&b, s, &e) < 0 || bundle_write(&b, file, &n, &e) < 0) {
+	if (staging_open_readonly(&s, cfg->staging_dir, &e) < 0 || bundle_collect(&b, s, &e) < 0 ||
+	    bundle_write(&b, file, &n, &e) < 0) {
 		log_error("export: %s", e.msg);
 		goto out;
 	}

@@ -18,7 +18,7 @@
 struct column {
 	const char *title;
 	const char *key; /* in the JSON object of a run */
-	int numeric;     /* right-aligned */
+	int numeric;	 /* right-aligned */
 };
 
 static const struct column columns[] = {
@@ -143,8 +143,8 @@ int cmd_log(int argc, char **argv, const struct config *cfg)
 		goto out;
 	}
 	if (strcmp(format, "json") == 0) {
-		char *text = json_dumps(runs, JSON_SORT_KEYS | JSON_INDENT(2) |
-					JSON_REAL_PRECISION(15));
+		char *text =
+			json_dumps(runs, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 
 		if (!text) {
 			log_error("log: cannot serialise the runs");

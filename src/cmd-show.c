@@ -43,8 +43,7 @@ static int show_summary(struct staging *s, const struct runinfo *ri, struct err 
 	return 0;
 }
 
-static int show_file(struct staging *s, const struct runinfo *ri, const char *file,
-		     struct err *e)
+static int show_file(struct staging *s, const struct runinfo *ri, const char *file, struct err *e)
 {
 	struct buf out = BUF_INIT;
 	int rc;
@@ -85,7 +84,8 @@ int cmd_show(int argc, char **argv, const struct config *cfg)
 		args[nargs++] = argv[i];
 	}
 	if (nargs == 0) {
-		log_error("show: which run? (a run id, run/<id> or latest; see 'ashby2humaans log')");
+		log_error(
+			"show: which run? (a run id, run/<id> or latest; see 'ashby2humaans log')");
 		cli_usage_command("show", true);
 		return EXIT_FAILURE_;
 	}

@@ -33,13 +33,15 @@ int cmd_transform(int argc, char **argv, const struct config *cfg)
 	snprintf(path, sizeof(path), "%s/pipeline.json", cfg->staging_dir);
 	rc = pipeline_load(&p, path, &e);
 	if (rc == ERR_NOTFOUND) {
-		log_error("%s: no pipeline: is '%s' a staging repo? create one with 'ashby2humaans init'",
+		log_error("%s: no pipeline: is '%s' a staging repo? create one with 'ashby2humaans "
+			  "init'",
 			  path, cfg->staging_dir);
 		return EXIT_FAILURE_;
 	}
 	if (rc < 0) {
 		log_error("%s", e.msg);
-		log_error("fix %s and run transform again (doc/pipeline.md describes the format)", path);
+		log_error("fix %s and run transform again (doc/pipeline.md describes the format)",
+			  path);
 		return EXIT_FAILURE_;
 	}
 	pipeline_free(p);

@@ -50,19 +50,32 @@ void err_clear(struct err *e)
 const char *err_code_name(int code)
 {
 	switch (code) {
-	case ERR_OK: return "ok";
-	case ERR_FAIL: return "failure";
-	case ERR_NOTFOUND: return "not found";
-	case ERR_INVALID: return "invalid";
-	case ERR_IO: return "i/o error";
-	case ERR_HTTP: return "http error";
-	case ERR_NETWORK: return "network error";
-	case ERR_AUTH: return "authentication failed";
-	case ERR_PERMISSION: return "permission missing";
-	case ERR_UNCERTAIN: return "uncertain";
-	case ERR_STALE: return "stale";
-	case ERR_LOCKED: return "locked";
-	case ERR_SYNC_RESET: return "sync reset";
+	case ERR_OK:
+		return "ok";
+	case ERR_FAIL:
+		return "failure";
+	case ERR_NOTFOUND:
+		return "not found";
+	case ERR_INVALID:
+		return "invalid";
+	case ERR_IO:
+		return "i/o error";
+	case ERR_HTTP:
+		return "http error";
+	case ERR_NETWORK:
+		return "network error";
+	case ERR_AUTH:
+		return "authentication failed";
+	case ERR_PERMISSION:
+		return "permission missing";
+	case ERR_UNCERTAIN:
+		return "uncertain";
+	case ERR_STALE:
+		return "stale";
+	case ERR_LOCKED:
+		return "locked";
+	case ERR_SYNC_RESET:
+		return "sync reset";
 	}
 	return "unknown";
 }

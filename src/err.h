@@ -15,13 +15,13 @@
 
 enum err_code {
 	ERR_OK = 0,
-	ERR_FAIL = -1,       /* generic failure */
+	ERR_FAIL = -1,	     /* generic failure */
 	ERR_NOTFOUND = -2,   /* the thing looked for does not exist */
 	ERR_INVALID = -3,    /* bad input: malformed, wrong type, missing field */
-	ERR_IO = -4,         /* file system */
-	ERR_HTTP = -5,       /* the API answered with an error status */
+	ERR_IO = -4,	     /* file system */
+	ERR_HTTP = -5,	     /* the API answered with an error status */
 	ERR_NETWORK = -6,    /* no usable answer after the retries */
-	ERR_AUTH = -7,       /* credentials missing or rejected (401/403) */
+	ERR_AUTH = -7,	     /* credentials missing or rejected (401/403) */
 	ERR_PERMISSION = -8, /* credentials lack a module or scope */
 	ERR_UNCERTAIN = -9,  /* a write may have reached the server: look before retrying */
 	ERR_STALE = -10,     /* a plan's basis no longer holds */
@@ -36,15 +36,16 @@ struct err {
 	char msg[ERR_MSG_MAX];
 };
 
-#define ERR_INIT { 0, "" }
+#define ERR_INIT      \
+	{             \
+		0, "" \
+	}
 
 /* Set code and message; returns code so callers can `return err_set(...)`. */
-int err_set(struct err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prepend "context: " to the current message; returns the current code. */
-int err_prefix(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void err_clear(struct err *e);
 

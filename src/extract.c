@@ -18,14 +18,14 @@
 #include "staging.h"
 #include "xalloc.h"
 
-#define HIRED "Hired"          /* the application status we stage (contract) */
+#define HIRED "Hired"	       /* the application status we stage (contract) */
 #define ACCEPTED "Accepted"    /* the offer acceptanceStatus transform uses */
 #define LETTER_MAX (32u << 20) /* an offer letter larger than this is refused */
 
 /* The reference lists read once per run: endpoint, parameters, staged file. */
 static const struct ref_list {
 	const char *endpoint;
-	const char *flag;      /* boolean parameter set to `flag_value` */
+	const char *flag; /* boolean parameter set to `flag_value` */
 	bool flag_value;
 	const char *file;
 } ref_lists[] = {
@@ -40,14 +40,14 @@ struct xctx;
 
 /* The offer letter of one hire. */
 struct letter {
-	char *handle;      /* fileHandles[].handle */
-	char *name;        /* the name Ashby gave it */
-	char *path;        /* extract/files/<application-id>/<safe-name> */
-	struct buf data;   /* the bytes, when downloaded this run and not yet written */
+	char *handle;	 /* fileHandles[].handle */
+	char *name;	 /* the name Ashby gave it */
+	char *path;	 /* extract/files/<application-id>/<safe-name> */
+	struct buf data; /* the bytes, when downloaded this run and not yet written */
 	char sha[65];
 	size_t size;
 	bool downloaded;
-	bool written;      /* already in the work tree (data released): see on_download */
+	bool written; /* already in the work tree (data released): see on_download */
 };
 
 /* One hired application whose records are read this run. */
@@ -55,14 +55,14 @@ struct hire {
 	struct xctx *x;
 	char *app_id;
 	char *cand_id;
-	char *name;          /* the candidate's name, for messages; may be "" */
-	bool need_offers;    /* incremental pass, newly staged: read its offers */
-	json_t *candidate;   /* candidate.info result (owned) */
-	json_t *offer_params;/* offer.list by application (owned), while paging */
+	char *name;	      /* the candidate's name, for messages; may be "" */
+	bool need_offers;     /* incremental pass, newly staged: read its offers */
+	json_t *candidate;    /* candidate.info result (owned) */
+	json_t *offer_params; /* offer.list by application (owned), while paging */
 	bool has_letter;
 	struct letter letter;
-	char *aside;         /* why the hire was set aside (owned), or NULL */
-	int pending;         /* requests still out for this hire */
+	char *aside; /* why the hire was set aside (owned), or NULL */
+	int pending; /* requests still out for this hire */
 };
 
 /* One job read by job.info. */
@@ -70,7 +70,7 @@ struct jobreq {
 	struct xctx *x;
 	char *id;
 	const char *for_app; /* borrowed: an application that needs it, for messages */
-	json_t *job;         /* owned */
+	json_t *job;	     /* owned */
 };
 
 struct xctx {
@@ -85,21 +85,21 @@ struct xctx {
 	json_t *prev_tokens;
 
 	/* this run */
-	json_t *apps;        /* id -> application (Hired) */
-	json_t *offers;      /* id -> offer of a staged application */
+	json_t *apps;	       /* id -> application (Hired) */
+	json_t *offers;	       /* id -> offer of a staged application */
 	json_t *offers_by_app; /* application id -> {offer id: true}, during the per-hire reads */
-	json_t *refresh;     /* application id -> true: per-hire reads due */
-	json_t *fresh;       /* application id -> true: not staged before */
-	json_t *refs[NREFS]; /* arrays */
+	json_t *refresh;       /* application id -> true: per-hire reads due */
+	json_t *fresh;	       /* application id -> true: not staged before */
+	json_t *refs[NREFS];   /* arrays */
 	char *tok_apps, *tok_offers;
-	long offer_records;  /* offer records read by the list pass */
+	long offer_records; /* offer records read by the list pass */
 
 	struct hire *hires;
 	size_t nhires;
 	struct jobreq *jobs;
 	size_t njobs;
-	json_t *job_index;   /* job id -> index in jobs, or -1 when the staged job is reused */
-	json_t *hire_index;  /* application id -> index in hires */
+	json_t *job_index;  /* job id -> index in jobs, or -1 when the staged job is reused */
+	json_t *hire_index; /* application id -> index in hires */
 	struct http_batch *batch;
 	size_t hires_done;
 };
@@ -166,7 +166,7 @@ const json_t *extract_pick_letter(const json_t *handles)
 	size_t i;
 	json_t *h;
 
-	json_array_foreach(handles, i, h) {
+	json_array_foreach (handles, i, h) {
 		const char *name = json_get_str(h, "name");
 
 		if (!json_get_str(h, "handle") || !is_pdf_name(name))
@@ -252,7 +252,7 @@ static json_t *index_by_id(const json_t *arr)
 	json_t *idx = json_object(), *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v) {
+	json_array_foreach (arr, i, v) {
 		const char *id = json_get_str(v, "id");
 
 		if (id)
@@ -267,7 +267,7 @@ static json_t *values_sorted(const json_t *obj)
 	json_t *arr = json_array(), *v;
 	const char *k;
 
-	json_object_foreach((json_t *)obj, k, v)
+	json_object_foreach ((json_t *)obj, k, v)
 		json_array_append(arr, v);
 	snapshot_sort_by_key(arr, "id");
 	return arr;
@@ -364,7 +364,7 @@ static int on_app_page(void *ctx, json_t *results, struct err *e)
 	json_t *a;
 
 	(void)e;
-	json_array_foreach(results, i, a) {
+	json_array_foreach (results, i, a) {
 		const char *why = app_problem(a), *id;
 
 		x->st.applications++;
@@ -407,7 +407,7 @@ static int on_offer_page(void *ctx, json_t *results, struct err *e)
 	json_t *o;
 
 	(void)e;
-	json_array_foreach(results, i, o) {
+	json_array_foreach (results, i, o) {
 		const char *why = offer_problem(o), *app;
 
 		x->offer_records++;
@@ -493,8 +493,9 @@ static int on_download(void *ctx, int rc, struct http_response *resp, struct err
 		goto out;
 	}
 	if (resp->status != 200) {
-		rc = hire_failed(h, err_set(e, ERR_INVALID, "download of %s: HTTP %ld", what,
-					    resp->status), e);
+		rc = hire_failed(
+			h, err_set(e, ERR_INVALID, "download of %s: HTTP %ld", what, resp->status),
+			e);
 		goto out;
 	}
 	if (resp->body.len < 5 || memcmp(resp->body.data, "%PDF-", 5) != 0) {
@@ -547,8 +548,9 @@ static int on_file_info(void *ctx, int rc, struct http_response *resp, struct er
 	}
 	url = json_get_str(json_object_get(env, "results"), "url");
 	if (!url || strncmp(url, "http", 4) != 0) {
-		rc = hire_failed(h, err_set(e, ERR_INVALID,
-					    "ashby file.info for %s: no usable 'url'", what), e);
+		rc = hire_failed(
+			h, err_set(e, ERR_INVALID, "ashby file.info for %s: no usable 'url'", what),
+			e);
 		goto out;
 	}
 	memset(&req, 0, sizeof(req));
@@ -570,7 +572,7 @@ static json_t *accepted_offer(struct xctx *x, const char *app_id)
 	json_t *best = NULL, *o, *flag;
 	const char *k;
 
-	json_object_foreach(json_object_get(x->offers_by_app, app_id), k, flag) {
+	json_object_foreach (json_object_get(x->offers_by_app, app_id), k, flag) {
 		const char *s;
 
 		o = json_object_get(x->offers, k);
@@ -582,7 +584,8 @@ static json_t *accepted_offer(struct xctx *x, const char *app_id)
 			best = o;
 		} else {
 			const char *a = json_get_str(json_get_obj(o, "latestVersion"), "createdAt");
-			const char *b = json_get_str(json_get_obj(best, "latestVersion"), "createdAt");
+			const char *b =
+				json_get_str(json_get_obj(best, "latestVersion"), "createdAt");
 
 			if (a && (!b || strcmp(a, b) > 0 ||
 				  (strcmp(a, b) == 0 && strcmp(k, json_get_str(best, "id")) > 0)))
@@ -659,8 +662,10 @@ static int on_candidate(void *ctx, int rc, struct http_response *resp, struct er
 	}
 	c = json_object_get(env, "results");
 	if (!json_is_object(c) || !json_get_str(c, "id")) {
-		rc = hire_failed(h, err_set(e, ERR_INVALID,
-					    "candidate.info for %s: not a candidate record", what), e);
+		rc = hire_failed(h,
+				 err_set(e, ERR_INVALID,
+					 "candidate.info for %s: not a candidate record", what),
+				 e);
 		goto out;
 	}
 	h->candidate = json_incref(c);
@@ -741,7 +746,8 @@ static bool job_unchanged(const json_t *staged, const json_t *summary)
 	if (!staged)
 		return false;
 	for (i = 0; i < 3; i++) {
-		json_t *a = json_object_get(staged, keys[i]), *b = json_object_get(summary, keys[i]);
+		json_t *a = json_object_get(staged, keys[i]),
+		       *b = json_object_get(summary, keys[i]);
 
 		if (b && !json_equal(a, b))
 			return false;
@@ -782,23 +788,23 @@ static int read_hires(struct xctx *x, struct err *e)
 	/* Offers by application, kept up to date by on_offer_page while the hires are read. */
 	json_decref(x->offers_by_app);
 	x->offers_by_app = json_object();
-	json_object_foreach(x->offers, k, v)
+	json_object_foreach (x->offers, k, v)
 		index_offer(x, json_get_str(v, "applicationId"), k);
 
 	/* A staged hire whose staged records are incomplete is read again. */
-	json_object_foreach(x->apps, k, app) {
+	json_object_foreach (x->apps, k, app) {
 		const char *cid = json_get_str(json_get_obj(app, "candidate"), "id");
 
 		if (!json_object_get(x->prev_cands, cid))
 			json_object_set_new(x->refresh, k, json_true());
 	}
-	json_object_foreach(x->refresh, k, v)
+	json_object_foreach (x->refresh, k, v)
 		json_array_append_new(ids, json_string(k));
 	/* Sorted, so the requests go out in a stable order. */
 	sort_strings(ids);
 	x->nhires = json_array_size(ids);
 	x->hires = xcalloc(x->nhires ? x->nhires : 1, sizeof(*x->hires));
-	json_array_foreach(ids, i, v) {
+	json_array_foreach (ids, i, v) {
 		struct hire *h = &x->hires[i];
 
 		app = json_object_get(x->apps, json_string_value(v));
@@ -813,10 +819,10 @@ static int read_hires(struct xctx *x, struct err *e)
 	json_decref(ids);
 
 	/* Hires read this run first: their summary of the job is the current one. */
-	json_object_foreach(x->apps, k, app)
+	json_object_foreach (x->apps, k, app)
 		if (json_object_get(x->refresh, k))
 			plan_job(x, k, app);
-	json_object_foreach(x->apps, k, app)
+	json_object_foreach (x->apps, k, app)
 		plan_job(x, k, app);
 
 	x->batch = http_batch_new(x->c);
@@ -836,8 +842,8 @@ static int read_hires(struct xctx *x, struct err *e)
 		json_decref(p);
 		if (h->need_offers) {
 			/* Newly hired since the last pass: its older offers are not in the delta. */
-			h->offer_params = json_pack("{s:s,s:i}", "applicationId", h->app_id, "limit",
-						    ASHBY_PAGE_LIMIT);
+			h->offer_params = json_pack("{s:s,s:i}", "applicationId", h->app_id,
+						    "limit", ASHBY_PAGE_LIMIT);
 			h->pending++;
 			queue_call(x, "offer.list", h->offer_params, on_hire_offers, h);
 		} else {
@@ -862,7 +868,7 @@ static void restore_hire(struct xctx *x, struct hire *h)
 	void *tmp;
 
 	set_aside_record(x, "application", h->app_id, h->aside);
-	json_object_foreach_safe(x->offers, tmp, k, o) {
+	json_object_foreach_safe (x->offers, tmp, k, o) {
 		if (strcmp(json_get_str(o, "applicationId"), h->app_id) == 0)
 			json_object_del(x->offers, k);
 	}
@@ -871,9 +877,10 @@ static void restore_hire(struct xctx *x, struct hire *h)
 		return;
 	}
 	log_warn("application '%s': keeping what the last extract staged; run 'extract --full' "
-		 "once Ashby is fixed", h->app_id);
+		 "once Ashby is fixed",
+		 h->app_id);
 	json_object_set(x->apps, h->app_id, prev);
-	json_object_foreach(x->prev_offers, k, o) {
+	json_object_foreach (x->prev_offers, k, o) {
 		if (strcmp(json_get_str(o, "applicationId"), h->app_id) == 0)
 			json_object_set(x->offers, k, o);
 	}
@@ -938,7 +945,7 @@ static int write_extract(struct xctx *x, struct err *e)
 			restore_hire(x, &x->hires[i]);
 
 	/* Candidates, jobs and letters of the staged hires: read this run, or kept. */
-	json_object_foreach_safe(x->apps, tmp, k, app) {
+	json_object_foreach_safe (x->apps, tmp, k, app) {
 		const char *cid = json_get_str(json_get_obj(app, "candidate"), "id");
 		const char *jid = json_get_str(json_get_obj(app, "job"), "id");
 		json_t *ji = json_object_get(x->job_index, jid), *cand = NULL, *job = NULL;
@@ -962,10 +969,10 @@ static int write_extract(struct xctx *x, struct err *e)
 		json_object_set(cands, json_get_str(cand, "id"), cand);
 		json_object_set(jobs, json_get_str(job, "id"), job);
 		if (h && h->has_letter) {
-			json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:I}", "handle", h->letter.handle,
-					      "name", h->letter.name, "path", h->letter.path,
-					      "sha256", h->letter.sha, "size",
-					      (json_int_t)h->letter.size);
+			json_t *f =
+				json_pack("{s:s,s:s,s:s,s:s,s:I}", "handle", h->letter.handle,
+					  "name", h->letter.name, "path", h->letter.path, "sha256",
+					  h->letter.sha, "size", (json_int_t)h->letter.size);
 
 			if (h->letter.downloaded || h->letter.sha[0])
 				json_object_set_new(files, k, f);
@@ -975,20 +982,21 @@ static int write_extract(struct xctx *x, struct err *e)
 			json_object_set(files, k, json_get_obj(x->prev_files, k));
 		}
 	}
-	json_object_foreach_safe(x->offers, tmp, k, v) {
+	json_object_foreach_safe (x->offers, tmp, k, v) {
 		if (!json_object_get(x->apps, json_get_str(v, "applicationId")))
 			json_object_del(x->offers, k);
 	}
-	json_object_foreach(x->prev_apps, k, v) {
+	json_object_foreach (x->prev_apps, k, v) {
 		if (!json_object_get(x->apps, k)) {
 			x->st.dropped++;
-			log_verbose("application '%s' (%s) is no longer Hired: dropped from extract/",
-				    k, app_name(v));
+			log_verbose(
+				"application '%s' (%s) is no longer Hired: dropped from extract/",
+				k, app_name(v));
 		}
 	}
 
 	/* Letters that went away or moved first, then every file. */
-	json_object_foreach(x->prev_files, k, v) {
+	json_object_foreach (x->prev_files, k, v) {
 		const char *old = json_get_str(v, "path");
 		const char *now = json_get_str(json_get_obj(files, k), "path");
 
@@ -1061,8 +1069,9 @@ static int commit_extract(struct xctx *x, struct err *e)
 	char subject[160], hires[32], apps[32], changed[32], oid[41];
 	struct trailer tr[3];
 
-	snprintf(subject, sizeof(subject), "extract: %ld applications, %ld hires, %ld files changed",
-		 x->st.applications, x->st.hires, x->st.files_changed);
+	snprintf(subject, sizeof(subject),
+		 "extract: %ld applications, %ld hires, %ld files changed", x->st.applications,
+		 x->st.hires, x->st.files_changed);
 	snprintf(hires, sizeof(hires), "%ld", x->st.hires);
 	snprintf(apps, sizeof(apps), "%ld", x->st.applications);
 	snprintf(changed, sizeof(changed), "%ld", x->st.files_changed);
@@ -1149,20 +1158,20 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->hire_index = json_object();
 
 	log_info("extract: %s pass", full ? "full" : "incremental");
-	rc = ashby_list(x->c, "application.list", NULL, tok_a, on_app_page, x, &x->tok_apps,
-			&pages, e);
+	rc = ashby_list(x->c, "application.list", NULL, tok_a, on_app_page, x, &x->tok_apps, &pages,
+			e);
 	if (rc < 0)
 		return rc;
-	rc = ashby_list(x->c, "offer.list", NULL, tok_o, on_offer_page, x, &x->tok_offers,
-			&pages, e);
+	rc = ashby_list(x->c, "offer.list", NULL, tok_o, on_offer_page, x, &x->tok_offers, &pages,
+			e);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < NREFS; i++) {
 		json_t *p = json_pack("{s:b}", ref_lists[i].flag, ref_lists[i].flag_value);
 
 		x->refs[i] = json_array();
-		rc = ashby_list(x->c, ref_lists[i].endpoint, p, NULL, on_ref_page, x->refs[i],
-				NULL, &pages, e);
+		rc = ashby_list(x->c, ref_lists[i].endpoint, p, NULL, on_ref_page, x->refs[i], NULL,
+				&pages, e);
 		json_decref(p);
 		if (rc < 0)
 			return rc;
@@ -1180,14 +1189,14 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 		free(x->tok_offers);
 		x->tok_offers = xstrdup(tok_o);
 	}
-	log_verbose("extract: %ld applications read in %u list pages, %zu hires staged, %zu to read",
-		    x->st.applications, pages, json_object_size(x->apps),
-		    json_object_size(x->refresh));
+	log_verbose(
+		"extract: %ld applications read in %u list pages, %zu hires staged, %zu to read",
+		x->st.applications, pages, json_object_size(x->apps), json_object_size(x->refresh));
 	return read_hires(x, e);
 }
 
-int extract_stage_stats(struct run *r, const struct extract_opts *o,
-			struct extract_stats *stats, struct err *e)
+int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extract_stats *stats,
+			struct err *e)
 {
 	struct xctx x;
 	bool full;

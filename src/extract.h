@@ -23,19 +23,19 @@
 struct run;
 
 struct extract_opts {
-	bool full;  /* ignore the stored sync tokens and staged records: read everything */
+	bool full; /* ignore the stored sync tokens and staged records: read everything */
 };
 
 /* Per-run figures, for the run summary, the tests and the benchmark. */
 struct extract_stats {
-	long applications;   /* application records read this run (all statuses) */
-	long hires;          /* hired applications staged */
-	long refreshed;      /* hires whose per-hire records were read this run */
-	long set_aside;      /* records set aside (wrong shape, not found) */
-	long dropped;        /* staged hires no longer Hired */
-	long files_changed;  /* files under extract/ added, changed or removed */
-	long downloads;      /* offer letters downloaded */
-	bool full;           /* the pass was a full one */
+	long applications;  /* application records read this run (all statuses) */
+	long hires;	    /* hired applications staged */
+	long refreshed;	    /* hires whose per-hire records were read this run */
+	long set_aside;	    /* records set aside (wrong shape, not found) */
+	long dropped;	    /* staged hires no longer Hired */
+	long files_changed; /* files under extract/ added, changed or removed */
+	long downloads;	    /* offer letters downloaded */
+	bool full;	    /* the pass was a full one */
 	bool committed;
 };
 
@@ -44,8 +44,8 @@ struct extract_stats {
  * client and sets r->counts.extracted. `stats` may be NULL.
  */
 int extract_stage(struct run *r, const struct extract_opts *o, struct err *e);
-int extract_stage_stats(struct run *r, const struct extract_opts *o,
-			struct extract_stats *stats, struct err *e);
+int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extract_stats *stats,
+			struct err *e);
 
 /*
  * The name an offer letter is stored under: [A-Za-z0-9._-] only, no leading

@@ -51,9 +51,9 @@ struct http_client {
 	char *name;
 	char *base_url;
 	char *authorization; /* scrubbed on free */
-	char **headers;      /* extra headers, NULL-terminated */
+	char **headers;	     /* extra headers, NULL-terminated */
 	char *request_id_header;
-	bool has_accept;     /* an extra header sets Accept */
+	bool has_accept; /* an extra header sets Accept */
 	long connect_timeout_ms;
 	long timeout_ms;
 	size_t max_response;
@@ -64,11 +64,11 @@ struct http_client {
 	double min_interval; /* seconds between starts, from max_rps; 0 = none */
 
 	CURLM *multi;
-	CURL **pool;         /* idle easy handles, kept for reuse */
+	CURL **pool; /* idle easy handles, kept for reuse */
 	int npool;
-	int running;         /* transfers in flight on this client, any batch */
-	double pause_until;  /* monotonic time before which nothing starts (429) */
-	double next_start;   /* monotonic time of the next allowed start (max_rps) */
+	int running;	    /* transfers in flight on this client, any batch */
+	double pause_until; /* monotonic time before which nothing starts (429) */
+	double next_start;  /* monotonic time of the next allowed start (max_rps) */
 	uint64_t rng;
 	struct http_stats stats;
 };
@@ -104,7 +104,7 @@ struct http_job {
 	char errbuf[CURL_ERROR_SIZE];
 	double started;
 
-	double not_before;   /* monotonic time of the next attempt */
+	double not_before; /* monotonic time of the next attempt */
 	int rc;
 	struct err err;
 	struct http_response resp;
@@ -112,9 +112,9 @@ struct http_job {
 
 struct http_batch {
 	struct http_client *c;
-	struct http_job *queue, **queue_tail;  /* waiting to start */
-	struct http_job *done, **done_tail;    /* finished, callback pending */
-	int running;                           /* this batch's jobs in flight */
+	struct http_job *queue, **queue_tail; /* waiting to start */
+	struct http_job *done, **done_tail;   /* finished, callback pending */
+	int running;			      /* this batch's jobs in flight */
 	bool stopping;
 	int stop_rc;
 	struct err stop_err;
@@ -176,8 +176,8 @@ long http_parse_retry_after(const char *value, long long now_epoch)
 	while (*value == ' ' || *value == '\t')
 		value++;
 	end = value + strlen(value);
-	while (end > value && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' ||
-			       end[-1] == '\n'))
+	while (end > value &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 	if (end == value)
 		return -1;
@@ -574,8 +574,7 @@ static int on_seek_file(void *arg, curl_off_t offset, int origin)
 }
 
 /* Write one trace line, hiding credentials and, for pre-signed URLs, the query. */
-static void trace_line(const struct http_job *j, const char *prefix, const char *line,
-		       size_t len)
+static void trace_line(const struct http_job *j, const char *prefix, const char *line, size_t len)
 {
 	static const char *const secret[] = { "authorization", "proxy-authorization", "cookie",
 					      "set-cookie", NULL };
@@ -686,10 +685,10 @@ static int job_setup(struct http_client *c, struct http_job *j, CURL *h)
 	char *url;
 	CURLcode rc = CURLE_OK;
 
-#define SET(opt, val)                                           \
-	do {                                                    \
-		if (rc == CURLE_OK)                             \
-			rc = curl_easy_setopt(h, opt, val);     \
+#define SET(opt, val)                                       \
+	do {                                                \
+		if (rc == CURLE_OK)                         \
+			rc = curl_easy_setopt(h, opt, val); \
 	} while (0)
 
 	if (!j->hdrs && job_headers(c, j) < 0)
@@ -891,8 +890,9 @@ static int job_decide(struct http_client *c, struct http_job *j, CURLcode res, d
 			ra = http_parse_retry_after(j->retry_after, (long long)time(NULL));
 		if (ra > RETRY_AFTER_MAX_MS) {
 			j->rc = err_set(&j->err, ERR_NETWORK,
-					"%s: %s %s: %s asks to wait %ld s, longer than %ld s", c->name,
-					j->method, where, why, ra / 1000, RETRY_AFTER_MAX_MS / 1000);
+					"%s: %s %s: %s asks to wait %ld s, longer than %ld s",
+					c->name, j->method, where, why, ra / 1000,
+					RETRY_AFTER_MAX_MS / 1000);
 			return 0;
 		}
 		if (n >= c->max_attempts) {
@@ -993,8 +993,9 @@ static int client_drain(struct http_client *c)
 		b->running--;
 		if (again && b->stopping) {
 			job_where(j, where, sizeof(where));
-			j->rc = err_set(&j->err, ERR_NETWORK, "%s: %s %s: not retried, the batch stopped",
-					c->name, j->method, where);
+			j->rc = err_set(&j->err, ERR_NETWORK,
+					"%s: %s %s: not retried, the batch stopped", c->name,
+					j->method, where);
 			again = 0;
 		}
 		if (again)
@@ -1031,7 +1032,8 @@ static long batch_start(struct http_batch *b, double now)
 		if (b->queue_tail == &j->next)
 			b->queue_tail = pp;
 		if (c->min_interval > 0)
-			c->next_start = (c->next_start > now ? c->next_start : now) + c->min_interval;
+			c->next_start =
+				(c->next_start > now ? c->next_start : now) + c->min_interval;
 		job_start(b, j, now);
 	}
 	if (wake < 0)

@@ -39,52 +39,52 @@ struct http_batch;
 
 /* Zero (or NULL) in any field means its default. */
 struct http_opts {
-	const char *name;          /* "ashby", "humaans": used in messages */
-	const char *base_url;      /* no trailing slash needed */
-	const char *authorization; /* full header value, e.g. "Bearer x"; copied; may be NULL */
-	const char *const *headers;/* extra headers for every API request (not absolute
+	const char *name;	       /* "ashby", "humaans": used in messages */
+	const char *base_url;	       /* no trailing slash needed */
+	const char *authorization;     /* full header value, e.g. "Bearer x"; copied; may be NULL */
+	const char *const *headers;    /* extra headers for every API request (not absolute
 				      downloads), NULL-terminated; copied; may be NULL */
 	const char *request_id_header; /* response header copied into http_response.request_id */
-	long connect_timeout_ms;   /* default 10000 */
-	long timeout_ms;           /* total per attempt, default 60000 */
-	size_t max_response;       /* cap on a response body, default 64 MiB */
-	int max_attempts;          /* default 5 */
-	long backoff_base_ms;      /* default 500 */
-	long backoff_max_ms;       /* default 30000 */
-	int jobs;                  /* requests in flight at once, default 4 */
-	double max_rps;            /* requests per second cap, 0 = none */
+	long connect_timeout_ms;       /* default 10000 */
+	long timeout_ms;	       /* total per attempt, default 60000 */
+	size_t max_response;	       /* cap on a response body, default 64 MiB */
+	int max_attempts;	       /* default 5 */
+	long backoff_base_ms;	       /* default 500 */
+	long backoff_max_ms;	       /* default 30000 */
+	int jobs;		       /* requests in flight at once, default 4 */
+	double max_rps;		       /* requests per second cap, 0 = none */
 };
 
 /* Counters kept by a client, for the run summary and the benchmark. */
 struct http_stats {
-	unsigned long requests;    /* attempts sent, retries included */
-	unsigned long retries;     /* attempts after the first */
-	unsigned long waits;       /* delays scheduled: a 429 pause or a retry's backoff */
-	double wait_seconds;       /* their sum (a 429 pause counts only what it adds) */
+	unsigned long requests; /* attempts sent, retries included */
+	unsigned long retries;	/* attempts after the first */
+	unsigned long waits;	/* delays scheduled: a 429 pause or a retry's backoff */
+	double wait_seconds;	/* their sum (a 429 pause counts only what it adds) */
 	unsigned long bytes_in;
 };
 
 struct http_request {
-	const char *method;        /* "GET", "POST", "PATCH", "DELETE" */
-	const char *path;          /* appended to base_url; or a full URL when `absolute` */
-	bool absolute;             /* path is a full URL (pre-signed download): no auth header sent */
-	const char *json_body;     /* sent with Content-Type: application/json; NULL = no body */
+	const char *method;    /* "GET", "POST", "PATCH", "DELETE" */
+	const char *path;      /* appended to base_url; or a full URL when `absolute` */
+	bool absolute;	       /* path is a full URL (pre-signed download): no auth header sent */
+	const char *json_body; /* sent with Content-Type: application/json; NULL = no body */
 	/* multipart/form-data upload of one file part (used when file_data != NULL) */
-	const char *file_field;    /* form field name, e.g. "file" */
+	const char *file_field; /* form field name, e.g. "file" */
 	const char *file_name;
-	const char *file_type;     /* e.g. "application/pdf" */
+	const char *file_type; /* e.g. "application/pdf" */
 	const void *file_data;
 	size_t file_len;
-	bool idempotent;           /* safe to resend after an uncertain failure (reads, GET, Ashby's POST reads) */
-	/* Methods: a body (JSON or file) goes with any method; without one, GET,
+	bool idempotent; /* safe to resend after an uncertain failure (reads, GET, Ashby's POST reads) */
+			 /* Methods: a body (JSON or file) goes with any method; without one, GET,
 	 * HEAD, POST (empty body) or any other method as a custom request. */
 };
 
 struct http_response {
-	long status;               /* 0 when no HTTP answer was received */
-	struct buf body;           /* response body (capped by max_response) */
-	char *request_id;          /* value of opts.request_id_header, or NULL; owned */
-	int attempts;              /* attempts made, retries included */
+	long status;	  /* 0 when no HTTP answer was received */
+	struct buf body;  /* response body (capped by max_response) */
+	char *request_id; /* value of opts.request_id_header, or NULL; owned */
+	int attempts;	  /* attempts made, retries included */
 };
 
 /*
@@ -120,8 +120,8 @@ void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms);
 /* A batch of requests on one client. Caller frees with http_batch_free(). */
 struct http_batch *http_batch_new(struct http_client *c);
 /* Queue a request: its strings and data are copied, so `req` may be temporary. */
-void http_batch_add(struct http_batch *b, const struct http_request *req,
-		    http_done_fn done, void *ctx);
+void http_batch_add(struct http_batch *b, const struct http_request *req, http_done_fn done,
+		    void *ctx);
 /* Run until every queued request (and any the callbacks queue) has completed.
  * Returns 0 (whatever each request's rc was: callbacks see those) or the
  * code of a callback that stopped the batch. */
@@ -133,8 +133,8 @@ void http_batch_free(struct http_batch *b);
  * the caller releases it with http_response_release(). On a negative code `e`
  * says what failed (never with credentials) and `resp` holds what was received.
  */
-int http_do(struct http_client *c, const struct http_request *req,
-	    struct http_response *resp, struct err *e);
+int http_do(struct http_client *c, const struct http_request *req, struct http_response *resp,
+	    struct err *e);
 void http_response_init(struct http_response *r);
 void http_response_release(struct http_response *r);
 

@@ -61,7 +61,7 @@ static const struct {
 
 /* Scopes the contract lists, for finding one named in an error message. */
 static const char *const humaans_scopes[] = {
-	"public:read", "private:read", "private:write", "compensations:read",
+	"public:read",	       "private:read",	 "private:write",   "compensations:read",
 	"compensations:write", "documents:read", "documents:write", "webhooks:manage",
 };
 
@@ -70,8 +70,8 @@ static const char *const humaans_scopes[] = {
 
 /* ---- client ------------------------------------------------------------------------------ */
 
-int humaans_client_new(struct http_client **out, const char *base_url, const char *token,
-		       int jobs, double max_rps, struct err *e)
+int humaans_client_new(struct http_client **out, const char *base_url, const char *token, int jobs,
+		       double max_rps, struct err *e)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	struct http_opts opts;
@@ -159,7 +159,7 @@ static void add_detail(struct buf *out, const json_t *d)
 	size_t i;
 
 	if (json_is_object(d)) {
-		json_object_foreach((json_t *)d, key, v) {
+		json_object_foreach ((json_t *)d, key, v) {
 			if (out->len >= DETAIL_MAX)
 				return;
 			if (out->len)
@@ -169,7 +169,7 @@ static void add_detail(struct buf *out, const json_t *d)
 			add_detail_value(out, v);
 		}
 	} else if (json_is_array(d)) {
-		json_array_foreach(d, i, v) {
+		json_array_foreach (d, i, v) {
 			const json_t *path = json_object_get(v, "path");
 			const char *field = json_get_str(v, "field");
 
@@ -186,7 +186,7 @@ static void add_detail(struct buf *out, const json_t *d)
 					size_t j;
 					const json_t *p;
 
-					json_array_foreach(path, j, p) {
+					json_array_foreach (path, j, p) {
 						if (j)
 							buf_addc(out, '.');
 						add_detail_value(out, p);
@@ -251,21 +251,29 @@ bool humaans_error_scope(const char *body, size_t len, char *out, size_t outsz)
 static const char *status_text(long status)
 {
 	switch (status) {
-	case 400: return "bad request";
-	case 401: return "unauthorized";
-	case 403: return "forbidden";
-	case 404: return "not found";
-	case 408: return "timeout";
-	case 409: return "conflict";
-	case 413: return "too large";
-	case 422: return "unprocessable";
-	case 429: return "rate limited";
+	case 400:
+		return "bad request";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not found";
+	case 408:
+		return "timeout";
+	case 409:
+		return "conflict";
+	case 413:
+		return "too large";
+	case 422:
+		return "unprocessable";
+	case 429:
+		return "rate limited";
 	}
 	return status >= 500 ? "server error" : "error";
 }
 
-int humaans_decode_error(long status, const char *body, size_t len, const char *what,
-			 struct err *e)
+int humaans_decode_error(long status, const char *body, size_t len, const char *what, struct err *e)
 {
 	struct buf msg = BUF_INIT, detail = BUF_INIT;
 	json_t *doc = NULL;
@@ -302,11 +310,13 @@ int humaans_decode_error(long status, const char *body, size_t len, const char *
 
 	if (status == 403) {
 		if (scope_from_json(doc, scope, sizeof(scope)))
-			err_set(e, code, "humaans: %s: the API token lacks the scope '%s' "
+			err_set(e, code,
+				"humaans: %s: the API token lacks the scope '%s' "
 				"(grant it to the token in Humaans, Settings > API access)",
 				what, scope);
 		else
-			err_set(e, code, "humaans: %s: 403 forbidden%s%s (check the API token's scopes)",
+			err_set(e, code,
+				"humaans: %s: 403 forbidden%s%s (check the API token's scopes)",
 				what, msg.len ? ": " : "", msg.data);
 	} else if (status == 401) {
 		err_set(e, code, "humaans: %s: 401 unauthorized%s%s (check HUMAANS_API_TOKEN)",
@@ -370,7 +380,8 @@ static int result_take(const char *method, const char *path, int rc, struct http
 		/* A create that answered garbage may still have created the record. */
 		rc = err_set(e, create ? ERR_UNCERTAIN : ERR_HTTP,
 			     "humaans: %s: %ld answer is not JSON (%s)%s", what, resp->status,
-			     jerr.text, create ? ": look the record up before sending it again" : "");
+			     jerr.text,
+			     create ? ": look the record up before sending it again" : "");
 	}
 out:
 	free(what);
@@ -379,8 +390,8 @@ out:
 
 /* ---- synchronous calls ------------------------------------------------------------------- */
 
-static int do_call(struct http_client *c, struct http_request *req,
-		   struct humaans_result *res, struct err *e)
+static int do_call(struct http_client *c, struct http_request *req, struct humaans_result *res,
+		   struct err *e)
 {
 	struct http_response resp;
 	int rc;
@@ -405,7 +416,8 @@ int humaans_call(struct http_client *c, const char *method, const char *path, co
 	int rc;
 
 	if (body && !json)
-		return err_set(e, ERR_INVALID, "humaans: %s %s: body cannot be encoded", method, path);
+		return err_set(e, ERR_INVALID, "humaans: %s %s: body cannot be encoded", method,
+			       path);
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.path = path;
@@ -462,17 +474,19 @@ static int check_upload(const json_t *ans, size_t len, const char *filename, str
 	json_t *size = json_object_get(ans, "size");
 
 	if (!json_get_str(ans, "id"))
-		return err_set(e, ERR_UNCERTAIN, "humaans: upload of '%s': the answer has no file id",
-			       filename);
+		return err_set(e, ERR_UNCERTAIN,
+			       "humaans: upload of '%s': the answer has no file id", filename);
 	if (size && (!json_is_integer(size) || (uint64_t)json_integer_value(size) != len))
-		return err_set(e, ERR_HTTP, "humaans: upload of '%s': sent %zu bytes, Humaans "
-			       "stored %" JSON_INTEGER_FORMAT, filename, len,
+		return err_set(e, ERR_HTTP,
+			       "humaans: upload of '%s': sent %zu bytes, Humaans "
+			       "stored %" JSON_INTEGER_FORMAT,
+			       filename, len,
 			       json_is_integer(size) ? json_integer_value(size) : -1);
 	return 0;
 }
 
-static void upload_request(struct http_request *req, const char *filename,
-			   const char *content_type, const void *data, size_t len)
+static void upload_request(struct http_request *req, const char *filename, const char *content_type,
+			   const void *data, size_t len)
 {
 	memset(req, 0, sizeof(*req));
 	req->method = "POST";
@@ -674,9 +688,8 @@ void humaans_batch_call(struct humaans_batch *hb, const char *method, const char
 	free(json);
 }
 
-void humaans_batch_upload(struct humaans_batch *hb, const char *filename,
-			  const char *content_type, const void *data, size_t len,
-			  humaans_done_fn done, void *ctx)
+void humaans_batch_upload(struct humaans_batch *hb, const char *filename, const char *content_type,
+			  const void *data, size_t len, humaans_done_fn done, void *ctx)
 {
 	struct call_ctx *cc = ctx_new(hb, "POST", HUMAANS_ROUTE_FILES);
 	struct http_request req;
@@ -721,8 +734,10 @@ static int list_page_done(void *ctx, int rc, struct http_response *resp, struct 
 	data = json_get_arr(res.json, "data");
 	total = json_object_get(res.json, "total");
 	if (!data || !json_is_integer(total)) {
-		rc = err_set(e, ERR_HTTP, "humaans: GET %s: the answer is not a list "
-			     "{total, limit, skip, data}", cc->resource);
+		rc = err_set(e, ERR_HTTP,
+			     "humaans: GET %s: the answer is not a list "
+			     "{total, limit, skip, data}",
+			     cc->resource);
 		goto out;
 	}
 	n = json_array_size(data);
@@ -762,8 +777,8 @@ void humaans_batch_list(struct humaans_batch *hb, const char *resource, const ch
 
 /* ---- lists ------------------------------------------------------------------------------- */
 
-int humaans_list(struct http_client *c, const char *resource, const char *query,
-		 humaans_page_fn fn, void *ctx, long *count, struct err *e)
+int humaans_list(struct http_client *c, const char *resource, const char *query, humaans_page_fn fn,
+		 void *ctx, long *count, struct err *e)
 {
 	struct humaans_batch *hb = humaans_batch_new(c);
 	int rc;
@@ -779,8 +794,8 @@ static int collect_page(void *ctx, json_t *data, struct err *e)
 	return json_array_extend((json_t *)ctx, data) ? err_set(e, ERR_FAIL, "out of memory") : 0;
 }
 
-int humaans_list_all(struct http_client *c, const char *resource, const char *query,
-		     json_t **out, struct err *e)
+int humaans_list_all(struct http_client *c, const char *resource, const char *query, json_t **out,
+		     struct err *e)
 {
 	json_t *all = json_array();
 	int rc;

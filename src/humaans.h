@@ -36,14 +36,14 @@ struct http_client;
  * Humaans request-id header, `jobs` requests in flight and `max_rps` (0 =
  * no cap). Caller frees with http_client_free(). Missing token: ERR_AUTH.
  */
-int humaans_client_new(struct http_client **out, const char *base_url, const char *token,
-		       int jobs, double max_rps, struct err *e);
+int humaans_client_new(struct http_client **out, const char *base_url, const char *token, int jobs,
+		       double max_rps, struct err *e);
 
 /* The outcome of one call, for callers that journal it (apply). */
 struct humaans_result {
-	long status;    /* HTTP status; 0 when no answer arrived */
-	json_t *json;   /* parsed body of a 2xx answer (owned), else NULL */
-	char *body;     /* raw body of a non-2xx answer (owned, NUL-terminated), else NULL */
+	long status;	  /* HTTP status; 0 when no answer arrived */
+	json_t *json;	  /* parsed body of a 2xx answer (owned), else NULL */
+	char *body;	  /* raw body of a non-2xx answer (owned, NUL-terminated), else NULL */
 	char *request_id; /* the answer's request id (owned), or NULL */
 	int attempts;
 };
@@ -108,12 +108,12 @@ typedef int (*humaans_page_fn)(void *ctx, json_t *data, struct err *e);
  * skip >= total or a page is empty. Only one page is held at a time.
  * `*count` (may be NULL) receives the number of records seen.
  */
-int humaans_list(struct http_client *c, const char *resource, const char *query,
-		 humaans_page_fn fn, void *ctx, long *count, struct err *e);
+int humaans_list(struct http_client *c, const char *resource, const char *query, humaans_page_fn fn,
+		 void *ctx, long *count, struct err *e);
 
 /* Every record of a (small) list in one array. `*out` is a new reference. */
-int humaans_list_all(struct http_client *c, const char *resource, const char *query,
-		     json_t **out, struct err *e);
+int humaans_list_all(struct http_client *c, const char *resource, const char *query, json_t **out,
+		     struct err *e);
 
 /*
  * The records of `resource` whose `field` is one of `values`, read with
@@ -149,9 +149,8 @@ void humaans_batch_free(struct humaans_batch *hb);
 void humaans_batch_call(struct humaans_batch *hb, const char *method, const char *path,
 			const json_t *body, humaans_done_fn done, void *ctx);
 /* Queue an upload; `data` is copied. On 2xx the size answered is checked against `len`. */
-void humaans_batch_upload(struct humaans_batch *hb, const char *filename,
-			  const char *content_type, const void *data, size_t len,
-			  humaans_done_fn done, void *ctx);
+void humaans_batch_upload(struct humaans_batch *hb, const char *filename, const char *content_type,
+			  const void *data, size_t len, humaans_done_fn done, void *ctx);
 /*
  * Queue a paged list: pages arrive through `fn`; each next page is queued when
  * the previous one arrived. A failed page stops the batch. `*count` (may be

@@ -65,7 +65,7 @@ json_t *json_array_find(const json_t *array, const char *key, const char *value)
 
 	if (!json_is_array(array) || !value)
 		return NULL;
-	json_array_foreach(array, i, el) {
+	json_array_foreach (array, i, el) {
 		const char *s = json_get_str(el, key);
 
 		if (s && strcmp(s, value) == 0)

@@ -49,15 +49,15 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-#define LOG_AT(name, min, tag)                      \
-	void name(const char *fmt, ...)             \
-	{                                           \
-		va_list ap;                         \
-		if (level < (min))                  \
-			return;                     \
-		va_start(ap, fmt);                  \
-		emit(tag, fmt, ap);                 \
-		va_end(ap);                         \
+#define LOG_AT(name, min, tag)          \
+	void name(const char *fmt, ...) \
+	{                               \
+		va_list ap;             \
+		if (level < (min))      \
+			return;         \
+		va_start(ap, fmt);      \
+		emit(tag, fmt, ap);     \
+		va_end(ap);             \
 	}
 
 LOG_AT(log_error, LOG_QUIET, "error: ")

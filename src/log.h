@@ -11,10 +11,10 @@
 #include <stdbool.h>
 
 enum log_level {
-	LOG_QUIET = 0,   /* errors only */
-	LOG_NORMAL = 1,  /* stage lines, warnings, the run summary */
+	LOG_QUIET = 0,	 /* errors only */
+	LOG_NORMAL = 1,	 /* stage lines, warnings, the run summary */
 	LOG_VERBOSE = 2, /* -v: per-hire detail */
-	LOG_TRACE = 3    /* -vv: every HTTP request, Authorization redacted */
+	LOG_TRACE = 3	 /* -vv: every HTTP request, Authorization redacted */
 };
 
 void log_setup(int level, bool stderr_is_tty);

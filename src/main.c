@@ -17,28 +17,22 @@
 #include "log.h"
 
 const struct command commands[] = {
-	{ "init", cmd_init, "[DIR]",
-	  "create the staging repo and copy the default pipeline" },
-	{ "check", cmd_check, "",
-	  "validate pipeline.json and the credentials' permissions" },
+	{ "init", cmd_init, "[DIR]", "create the staging repo and copy the default pipeline" },
+	{ "check", cmd_check, "", "validate pipeline.json and the credentials' permissions" },
 	{ "extract", cmd_extract, "[--full] [--jobs N] [--max-rps R]",
 	  "read hired applications from Ashby into extract/" },
-	{ "transform", cmd_transform, "",
-	  "map extract/ through pipeline.json into transform/" },
+	{ "transform", cmd_transform, "", "map extract/ through pipeline.json into transform/" },
 	{ "plan", cmd_plan, "[--detailed-exitcode]",
 	  "diff the new hires against Humaans into plan/" },
 	{ "apply", cmd_apply, "[--plan REV] [--jobs N] [--max-rps R]",
 	  "carry out the committed plan in Humaans" },
 	{ "run", cmd_run, "[--dry-run] [--full] [--jobs N] [--max-rps R]",
 	  "extract, transform, plan, then apply unless --dry-run" },
-	{ "log", cmd_log, "[--format text|json]",
-	  "list the runs, newest first" },
-	{ "show", cmd_show, "RUN [FILE]",
-	  "show a run's summary, or one of its staged files" },
+	{ "log", cmd_log, "[--format text|json]", "list the runs, newest first" },
+	{ "show", cmd_show, "RUN [FILE]", "show a run's summary, or one of its staged files" },
 	{ "export", cmd_export, "RUN -o FILE | --verify FILE",
 	  "write (or verify) an audit bundle of a run" },
-	{ "delete-new-hire", cmd_delete_new_hire, "ID",
-	  "delete a new hire this tool created" },
+	{ "delete-new-hire", cmd_delete_new_hire, "ID", "delete a new hire this tool created" },
 	{ "serve", cmd_serve, "--listen ADDR:PORT",
 	  "receive Ashby webhooks and trigger runs (not built yet)" },
 	{ NULL, NULL, NULL, NULL }
@@ -50,14 +44,16 @@ static void usage(FILE *f)
 
 	fputs("usage: ashby2humaans [-C DIR | --staging DIR] [-v | -vv | -q] COMMAND [ARGS]\n"
 	      "       ashby2humaans --help | --version\n"
-	      "\ncommands:\n", f);
+	      "\ncommands:\n",
+	      f);
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-16s %s\n", c->name, c->summary);
 	fputs("\nenvironment: ASHBY_API_KEY, HUMAANS_API_TOKEN, ASHBY_BASE_URL, HUMAANS_BASE_URL,\n"
 	      "             ASHBY2HUMAANS_STAGING\n"
 	      "exit status: 0 success, 1 failure, 2 plan has changes (--detailed-exitcode),\n"
 	      "             3 hires set aside or failed\n"
-	      "run 'ashby2humaans COMMAND --help' for a command's options; see ashby2humaans(1).\n", f);
+	      "run 'ashby2humaans COMMAND --help' for a command's options; see ashby2humaans(1).\n",
+	      f);
 }
 
 static const char *env_or(const char *name, const char *dflt)
@@ -80,12 +76,9 @@ static int finish(int status)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "staging", required_argument, NULL, 'C' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ "staging", required_argument, NULL, 'C' }, { "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },	     { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	     { NULL, 0, NULL, 0 }
 	};
 	struct config cfg;
 	const struct command *c;

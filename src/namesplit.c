@@ -8,11 +8,32 @@
 #include "buf.h"
 #include "xalloc.h"
 
-static const char *const particles[] = {
-	"van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du",
-	"des", "la", "le", "ter", "ten", "bin", "binti", "ibn", "al", "el",
-	"n\xc3\xad" /* ní */, "nic", "\xc3\xb3" /* ó */, NULL
-};
+static const char *const particles[] = { "van",
+					 "von",
+					 "der",
+					 "den",
+					 "de",
+					 "del",
+					 "della",
+					 "di",
+					 "da",
+					 "dos",
+					 "das",
+					 "du",
+					 "des",
+					 "la",
+					 "le",
+					 "ter",
+					 "ten",
+					 "bin",
+					 "binti",
+					 "ibn",
+					 "al",
+					 "el",
+					 "n\xc3\xad" /* ní */,
+					 "nic",
+					 "\xc3\xb3" /* ó */,
+					 NULL };
 
 /*
  * Length of the white-space character at `p` (0 when `p` is not white space).
@@ -22,18 +43,23 @@ static const char *const particles[] = {
 static size_t space_len(const unsigned char *p)
 {
 	switch (p[0]) {
-	case ' ': case '\t': case '\n': case '\v': case '\f': case '\r':
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
 		return 1;
 	case 0xc2:
-		return p[1] == 0xa0 ? 2 : 0;                      /* U+00A0 */
+		return p[1] == 0xa0 ? 2 : 0; /* U+00A0 */
 	case 0xe1:
-		return p[1] == 0x9a && p[2] == 0x80 ? 3 : 0;      /* U+1680 */
+		return p[1] == 0x9a && p[2] == 0x80 ? 3 : 0; /* U+1680 */
 	case 0xe2:
 		if (p[1] == 0x80 && ((p[2] >= 0x80 && p[2] <= 0x8a) || p[2] == 0xaf))
-			return 3;                                 /* U+2000..200A, U+202F */
-		return p[1] == 0x81 && p[2] == 0x9f ? 3 : 0;      /* U+205F */
+			return 3;			     /* U+2000..200A, U+202F */
+		return p[1] == 0x81 && p[2] == 0x9f ? 3 : 0; /* U+205F */
 	case 0xe3:
-		return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0;      /* U+3000 */
+		return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0; /* U+3000 */
 	default:
 		return 0;
 	}

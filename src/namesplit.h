@@ -24,14 +24,17 @@
 #include <stddef.h>
 
 struct name_split {
-	char *first;   /* NULL when the name is empty */
-	char *middle;  /* NULL when there are no words between first and last */
-	char *last;    /* NULL for a one-word (or empty) name */
-	size_t words;  /* words in the normalised name */
-	bool review;   /* more than two words: a person should check the split */
+	char *first;  /* NULL when the name is empty */
+	char *middle; /* NULL when there are no words between first and last */
+	char *last;   /* NULL for a one-word (or empty) name */
+	size_t words; /* words in the normalised name */
+	bool review;  /* more than two words: a person should check the split */
 };
 
-#define NAME_SPLIT_INIT { NULL, NULL, NULL, 0, false }
+#define NAME_SPLIT_INIT                    \
+	{                                  \
+		NULL, NULL, NULL, 0, false \
+	}
 
 /* Split `name` (may be NULL: same as empty) into `out`; the strings are the caller's, freed by name_split_release(). */
 void name_split(struct name_split *out, const char *name);

@@ -33,14 +33,16 @@ static const struct {
 };
 
 static const char *const type_names[] = {
-	[PT_TEXT] = "text", [PT_NUMBER] = "number", [PT_DATE] = "date",
-	[PT_BOOLEAN] = "boolean", [PT_SELECT] = "select", [PT_MULTISELECT] = "multiSelect",
+	[PT_TEXT] = "text",	    [PT_NUMBER] = "number", [PT_DATE] = "date",
+	[PT_BOOLEAN] = "boolean",   [PT_SELECT] = "select", [PT_MULTISELECT] = "multiSelect",
 	[PT_CURRENCY] = "currency",
 };
 
 static const char *const object_names[] = {
-	[PO_CANDIDATE] = "Candidate", [PO_APPLICATION] = "Application",
-	[PO_JOB] = "Job", [PO_OFFER] = "Offer",
+	[PO_CANDIDATE] = "Candidate",
+	[PO_APPLICATION] = "Application",
+	[PO_JOB] = "Job",
+	[PO_OFFER] = "Offer",
 };
 
 static const char *const sections[] = { "basics", "jobRole", "compensation", "employment", NULL };
@@ -48,9 +50,9 @@ static const char *const sections[] = { "basics", "jobRole", "compensation", "em
 static const char *const periods[] = { "annual", "monthly", "hourly", NULL };
 
 /* Writable text fields of a Humaans person that the default table does not fill. */
-const char *const pipeline_person_targets[] = {
-	"preferredName", "email", "phoneNumber", "remoteCity", "remoteCountryCode", NULL
-};
+const char *const pipeline_person_targets[] = { "preferredName",     "email",
+						"phoneNumber",	     "remoteCity",
+						"remoteCountryCode", NULL };
 
 const char *pipeline_field_name(enum pipeline_field f)
 {
@@ -83,8 +85,8 @@ struct pctx {
 	struct err *e;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int bad(struct pctx *c, const char *path, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int bad(struct pctx *c, const char *path,
+						     const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX];
 	va_list ap;
@@ -135,7 +137,7 @@ static int check_keys(struct pctx *c, const char *path, const json_t *obj,
 	json_t *v;
 	size_t n = count_words(allowed);
 
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach ((json_t *)obj, key, v) {
 		if (index_of(allowed, n, key) < 0) {
 			struct buf b = BUF_INIT;
 			int rc;
@@ -150,8 +152,8 @@ static int check_keys(struct pctx *c, const char *path, const json_t *obj,
 	return 0;
 }
 
-static int get_bool(struct pctx *c, const char *path, const json_t *obj, const char *key,
-		    bool dflt, bool *out)
+static int get_bool(struct pctx *c, const char *path, const json_t *obj, const char *key, bool dflt,
+		    bool *out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -186,8 +188,7 @@ static int get_str(struct pctx *c, const char *path, const json_t *obj, const ch
 	return 0;
 }
 
-static int parse_field(struct pctx *c, struct pipeline *p, enum pipeline_field f,
-		       const json_t *v)
+static int parse_field(struct pctx *c, struct pipeline *p, enum pipeline_field f, const json_t *v)
 {
 	static const char *const keys[] = { "from", "enabled", "required", NULL };
 	static const char *const salary_keys[] = { "from", "enabled", "required", "period", NULL };
@@ -203,11 +204,11 @@ static int parse_field(struct pctx *c, struct pipeline *p, enum pipeline_field f
 	if ((rc = check_keys(c, path, v, f == PF_SALARY ? salary_keys : keys)) < 0)
 		return rc;
 	from = json_object_get(v, "from");
-	if (from && (!json_is_string(from) ||
-		     strcmp(json_string_value(from), field_table[f].source) != 0))
+	if (from &&
+	    (!json_is_string(from) || strcmp(json_string_value(from), field_table[f].source) != 0))
 		return bad(c, "", "%s.from: unknown Ashby source '%s' (%s reads '%s')", path,
-			   json_is_string(from) ? json_string_value(from) : "(not a string)",
-			   name, field_table[f].source);
+			   json_is_string(from) ? json_string_value(from) : "(not a string)", name,
+			   field_table[f].source);
 	if ((rc = get_bool(c, path, v, "enabled", true, &enabled)) < 0 ||
 	    (rc = get_bool(c, path, v, "required", field_table[f].required, &required)) < 0)
 		return rc;
@@ -215,7 +216,8 @@ static int parse_field(struct pctx *c, struct pipeline *p, enum pipeline_field f
 		return bad(c, "", "%s.enabled: %s is required and cannot be switched off", path,
 			   name);
 	if (field_table[f].required && !required)
-		return bad(c, "", "%s.required: %s is required by Humaans and cannot be made optional",
+		return bad(c, "",
+			   "%s.required: %s is required by Humaans and cannot be made optional",
 			   path, name);
 	if (required && !enabled)
 		return bad(c, path, "%s cannot be both required and switched off", name);
@@ -226,7 +228,9 @@ static int parse_field(struct pctx *c, struct pipeline *p, enum pipeline_field f
 		if ((rc = get_str(c, path, v, "period", "annual", &p->salary_period)) < 0)
 			return rc;
 		if (index_of(periods, count_words(periods), p->salary_period) < 0)
-			return bad(c, "", "%s.period: unknown period '%s' (expected annual, monthly or hourly)",
+			return bad(c, "",
+				   "%s.period: unknown period '%s' (expected annual, monthly or "
+				   "hourly)",
 				   path, p->salary_period);
 	}
 	return 0;
@@ -240,7 +244,7 @@ static int parse_fields(struct pctx *c, struct pipeline *p, const json_t *fields
 
 	if (!json_is_object(fields))
 		return bad(c, "fields", "expected an object");
-	json_object_foreach((json_t *)fields, key, v) {
+	json_object_foreach ((json_t *)fields, key, v) {
 		int f;
 
 		for (f = 0; f < PF__COUNT; f++)
@@ -254,7 +258,9 @@ static int parse_fields(struct pctx *c, struct pipeline *p, const json_t *fields
 			for (i = 0; i < PF__COUNT; i++)
 				names[i] = field_table[i].name;
 			list_words(&b, names, PF__COUNT);
-			rc = bad(c, "", "fields.%s: unknown Humaans target '%s' (expected %s; map other fields under customFields)",
+			rc = bad(c, "",
+				 "fields.%s: unknown Humaans target '%s' (expected %s; map other "
+				 "fields under customFields)",
 				 key, key, b.data);
 			buf_release(&b);
 			return rc;
@@ -274,8 +280,9 @@ static int parse_source_ref(struct pctx *c, const char *path, const json_t *v, c
 	int rc;
 
 	if (has_id == has_title)
-		return bad(c, path, has_id ? "give 'title' or 'id', not both"
-					   : "name the Ashby custom field by 'title' or 'id'");
+		return bad(c, path,
+			   has_id ? "give 'title' or 'id', not both"
+				  : "name the Ashby custom field by 'title' or 'id'");
 	if (has_id)
 		rc = get_str(c, path, v, "id", NULL, id);
 	else
@@ -309,7 +316,9 @@ static int parse_custom(struct pctx *c, struct pipeline *p, size_t i, const json
 		goto out;
 	k = index_of(object_names, 4, s);
 	if (k < 0) {
-		rc = bad(c, "", "%s.object: unknown Ashby object '%s' (expected Candidate, Application, Job or Offer)",
+		rc = bad(c, "",
+			 "%s.object: unknown Ashby object '%s' (expected Candidate, Application, "
+			 "Job or Offer)",
 			 sub, s);
 		goto out;
 	}
@@ -340,23 +349,28 @@ static int parse_custom(struct pctx *c, struct pipeline *p, size_t i, const json
 			     pc->target) < 0) {
 			struct buf b = BUF_INIT;
 
-			list_words(&b, pipeline_person_targets, count_words(pipeline_person_targets));
-			rc = bad(c, "", "%s.personField: unknown Humaans target '%s' (expected %s)", sub,
-				 pc->target, b.data);
+			list_words(&b, pipeline_person_targets,
+				   count_words(pipeline_person_targets));
+			rc = bad(c, "", "%s.personField: unknown Humaans target '%s' (expected %s)",
+				 sub, pc->target, b.data);
 			buf_release(&b);
 			goto out;
 		}
 		pc->to_person = true;
 	} else {
 		if (!json_object_get(to, "customField")) {
-			rc = bad(c, sub, "name the Humaans target: 'customField' (with 'section') or 'personField'");
+			rc = bad(c, sub,
+				 "name the Humaans target: 'customField' (with 'section') or "
+				 "'personField'");
 			goto out;
 		}
 		if ((rc = get_str(c, sub, to, "customField", NULL, &pc->target)) < 0 ||
 		    (rc = get_str(c, sub, to, "section", NULL, &pc->section)) < 0)
 			goto out;
 		if (index_of(sections, count_words(sections), pc->section) < 0) {
-			rc = bad(c, "", "%s.section: unknown section '%s' (expected basics, jobRole, compensation or employment)",
+			rc = bad(c, "",
+				 "%s.section: unknown section '%s' (expected basics, jobRole, "
+				 "compensation or employment)",
 				 sub, pc->section);
 			goto out;
 		}
@@ -365,19 +379,25 @@ static int parse_custom(struct pctx *c, struct pipeline *p, size_t i, const json
 	type = json_object_get(v, "type");
 	snprintf(sub, sizeof(sub), "%s.type", path);
 	if (!type) {
-		rc = bad(c, sub, "missing (text, number, date, boolean, select, multiSelect or currency)");
+		rc = bad(c, sub,
+			 "missing (text, number, date, boolean, select, multiSelect or currency)");
 		goto out;
 	}
-	k = json_is_string(type) ? index_of(type_names, PT_CURRENCY + 1, json_string_value(type)) : -1;
+	k = json_is_string(type) ? index_of(type_names, PT_CURRENCY + 1, json_string_value(type))
+				 : -1;
 	if (k < 0) {
-		rc = bad(c, sub, "unknown type '%s' (expected text, number, date, boolean, select, multiSelect or currency)",
+		rc = bad(c, sub,
+			 "unknown type '%s' (expected text, number, date, boolean, select, "
+			 "multiSelect or currency)",
 			 json_is_string(type) ? json_string_value(type) : "(not a string)");
 		goto out;
 	}
 	pc->type = (enum pipeline_type)k;
 	if (pc->to_person && pc->type != PT_TEXT && pc->type != PT_SELECT &&
 	    pc->type != PT_CURRENCY) {
-		rc = bad(c, sub, "type '%s' cannot apply to person field '%s' (a text field: use text, select or currency)",
+		rc = bad(c, sub,
+			 "type '%s' cannot apply to person field '%s' (a text field: use text, "
+			 "select or currency)",
 			 type_names[k], pc->target);
 		goto out;
 	}
@@ -407,7 +427,8 @@ static int parse_customs(struct pctx *c, struct pipeline *p, const json_t *arr)
 				char path[64];
 
 				snprintf(path, sizeof(path), "customFields[%zu].to", i);
-				return bad(c, path, "'%s' is already the target of customFields[%zu]",
+				return bad(c, path,
+					   "'%s' is already the target of customFields[%zu]",
 					   b->target, j);
 			}
 		}
@@ -446,22 +467,23 @@ static int parse_legal_name(struct pctx *c, struct pipeline *p, const json_t *v)
 	int rc;
 
 	if (!json_is_object(v))
-		return bad(c, "legalNameField", "expected an object such as {\"title\": \"Legal name\"}");
+		return bad(c, "legalNameField",
+			   "expected an object such as {\"title\": \"Legal name\"}");
 	if ((rc = check_keys(c, "legalNameField", v, keys)) < 0)
 		return rc;
 	obj = json_object_get(v, "object");
 	if (obj && !(json_is_string(obj) && strcmp(json_string_value(obj), "Candidate") == 0))
-		return bad(c, "legalNameField.object", "the legal name must be a Candidate custom field");
+		return bad(c, "legalNameField.object",
+			   "the legal name must be a Candidate custom field");
 	return parse_source_ref(c, "legalNameField", v, &p->legal_name_id, &p->legal_name_title);
 }
 
 int pipeline_parse(struct pipeline **out, const char *data, size_t len, const char *what,
 		   struct err *e)
 {
-	static const char *const keys[] = {
-		"version", "hiringManagerRole", "legalNameField", "fields", "customFields",
-		"documents", NULL
-	};
+	static const char *const keys[] = { "version", "hiringManagerRole", "legalNameField",
+					    "fields",  "customFields",	    "documents",
+					    NULL };
 	struct pctx c = { what, e };
 	struct pipeline *p = xcalloc(1, sizeof(*p));
 	json_error_t jerr;
@@ -503,8 +525,7 @@ int pipeline_parse(struct pipeline **out, const char *data, size_t len, const ch
 	if ((rc = get_str(&c, "", root, "hiringManagerRole", "Hiring Manager",
 			  &p->hiring_manager_role)) < 0)
 		goto out;
-	if ((v = json_object_get(root, "legalNameField")) &&
-	    (rc = parse_legal_name(&c, p, v)) < 0)
+	if ((v = json_object_get(root, "legalNameField")) && (rc = parse_legal_name(&c, p, v)) < 0)
 		goto out;
 	if ((v = json_object_get(root, "fields")) && (rc = parse_fields(&c, p, v)) < 0)
 		goto out;

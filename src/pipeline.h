@@ -24,17 +24,17 @@
 
 /* The default table of mapped fields, in the order of the pipeline file. */
 enum pipeline_field {
-	PF_START_DATE,     /* employmentStartDate <- offer.startDate (required) */
-	PF_FIRST_NAME,     /* firstName <- candidate.name.first (required) */
-	PF_MIDDLE_NAME,    /* middleName <- candidate.name.middle */
-	PF_LAST_NAME,      /* lastName <- candidate.name.last (required) */
+	PF_START_DATE,	   /* employmentStartDate <- offer.startDate (required) */
+	PF_FIRST_NAME,	   /* firstName <- candidate.name.first (required) */
+	PF_MIDDLE_NAME,	   /* middleName <- candidate.name.middle */
+	PF_LAST_NAME,	   /* lastName <- candidate.name.last (required) */
 	PF_PERSONAL_EMAIL, /* personalEmail <- candidate.personalEmail (required) */
 	PF_PERSONAL_PHONE, /* personalPhoneNumber <- candidate.personalPhone */
-	PF_JOB_TITLE,      /* jobTitle <- job.title (required) */
-	PF_DEPARTMENT,     /* department <- department.name */
+	PF_JOB_TITLE,	   /* jobTitle <- job.title (required) */
+	PF_DEPARTMENT,	   /* department <- department.name */
 	PF_REPORTING_TO,   /* reportingTo <- hiringManager.email */
-	PF_LOCATION,       /* location <- location */
-	PF_SALARY,         /* salary <- offer.salary */
+	PF_LOCATION,	   /* location <- location */
+	PF_SALARY,	   /* salary <- offer.salary */
 	PF__COUNT
 };
 
@@ -48,42 +48,37 @@ enum pipeline_type {
 	PT_CURRENCY
 };
 
-enum pipeline_object {
-	PO_CANDIDATE,
-	PO_APPLICATION,
-	PO_JOB,
-	PO_OFFER
-};
+enum pipeline_object { PO_CANDIDATE, PO_APPLICATION, PO_JOB, PO_OFFER };
 
 struct pipeline_field_map {
 	bool enabled;
-	bool required;   /* a missing value sets the hire aside */
+	bool required; /* a missing value sets the hire aside */
 };
 
 /* One entry of "customFields". */
 struct pipeline_custom {
 	enum pipeline_object object;
-	char *source_id;     /* Ashby custom field id, or NULL */
-	char *source_title;  /* Ashby custom field title, or NULL (one of the two is set) */
-	bool to_person;      /* target is a Humaans person field (else a Humaans custom field) */
-	char *target;        /* person field name or Humaans custom field name */
-	char *section;       /* custom field section (basics, jobRole, compensation, employment); NULL for a person field */
+	char *source_id;    /* Ashby custom field id, or NULL */
+	char *source_title; /* Ashby custom field title, or NULL (one of the two is set) */
+	bool to_person;	    /* target is a Humaans person field (else a Humaans custom field) */
+	char *target;	    /* person field name or Humaans custom field name */
+	char *section; /* custom field section (basics, jobRole, compensation, employment); NULL for a person field */
 	enum pipeline_type type;
 	bool required;
 };
 
 struct pipeline {
 	int version;
-	char *hiring_manager_role;          /* default "Hiring Manager" */
+	char *hiring_manager_role; /* default "Hiring Manager" */
 	struct pipeline_field_map fields[PF__COUNT];
-	char *salary_period;                /* annual, monthly or hourly */
+	char *salary_period; /* annual, monthly or hourly */
 	struct pipeline_custom *custom;
 	size_t ncustom;
-	bool offer_letter;                  /* documents.offerLetter.enabled */
-	char *offer_letter_type;            /* documents.offerLetter.documentType */
-	char *legal_name_id;                /* legalNameField: a Candidate custom field, or both NULL */
+	bool offer_letter;	 /* documents.offerLetter.enabled */
+	char *offer_letter_type; /* documents.offerLetter.documentType */
+	char *legal_name_id;	 /* legalNameField: a Candidate custom field, or both NULL */
 	char *legal_name_title;
-	char sha256[65];                   /* of the file's bytes */
+	char sha256[65]; /* of the file's bytes */
 };
 
 /*

@@ -47,11 +47,11 @@ struct planner {
 	const struct hstate *hs;
 	const json_t *ledger;
 	const char *today;
-	json_t *by_id;      /* person id -> person */
-	json_t *by_email;   /* lower(personalEmail) -> person */
-	json_t *by_work;    /* lower(email) -> person */
-	json_t *humaans;    /* basis key -> sha */
-	json_t *absent;     /* planned-create emails, lower case */
+	json_t *by_id;	  /* person id -> person */
+	json_t *by_email; /* lower(personalEmail) -> person */
+	json_t *by_work;  /* lower(email) -> person */
+	json_t *humaans;  /* basis key -> sha */
+	json_t *absent;	  /* planned-create emails, lower case */
 	json_t *ops;
 	struct err *e;
 };
@@ -78,7 +78,7 @@ static json_t *index_by(const json_t *arr, const char *key, bool lower)
 	json_t *idx = json_object(), *el;
 	size_t i;
 
-	json_array_foreach(arr, i, el) {
+	json_array_foreach (arr, i, el) {
 		const char *k = json_get_str(el, key);
 		char *lk;
 
@@ -131,7 +131,8 @@ static int add_change_v(json_t *changes, const char *field, const json_t *before
 	return rc;
 }
 
-static void add_warning(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_warning(json_t *warnings, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void add_warning(json_t *warnings, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
@@ -154,9 +155,19 @@ static int cmp_str(const void *a, const void *b)
 static int field_rank(const char *k)
 {
 	static const char *const order[] = {
-		"firstName", "middleName", "lastName", "preferredName", "personalEmail",
-		"personalPhoneNumber", "employmentStartDate", "locationId", "status",
-		"jobTitle", "department", "reportingTo", "effectiveDate",
+		"firstName",
+		"middleName",
+		"lastName",
+		"preferredName",
+		"personalEmail",
+		"personalPhoneNumber",
+		"employmentStartDate",
+		"locationId",
+		"status",
+		"jobTitle",
+		"department",
+		"reportingTo",
+		"effectiveDate",
 	};
 	size_t i;
 
@@ -183,7 +194,7 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 
 	*n = json_object_size(obj);
 	keys = xcalloc(*n ? *n : 1, sizeof(*keys));
-	json_object_foreach((json_t *)obj, k, v) {
+	json_object_foreach ((json_t *)obj, k, v) {
 		(void)v;
 		keys[i++] = k;
 	}
@@ -242,7 +253,7 @@ int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], s
 			return err_set(e, ERR_NOTFOUND, "humaans %s was not read", key);
 		q += strlen("?personId=");
 		set = json_array();
-		json_array_foreach(arr, i, el) {
+		json_array_foreach (arr, i, el) {
 			const char *pid = json_get_str(el, "personId");
 
 			if (pid && strcmp(pid, q) == 0)
@@ -292,8 +303,8 @@ static const json_t *resolve_manager(struct planner *p, const json_t *hire, json
 	if (!rt)
 		return NULL;
 	if (!email || !*email) {
-		add_warning(warnings, "hiring manager %s has no email: %s", mname ? mname : "(unnamed)",
-			    unresolved_what);
+		add_warning(warnings, "hiring manager %s has no email: %s",
+			    mname ? mname : "(unnamed)", unresolved_what);
 		return NULL;
 	}
 	le = lower_dup(email);
@@ -319,21 +330,22 @@ static const json_t *resolve_location(struct planner *p, const json_t *hire, jso
 
 	if (!loc)
 		return NULL;
-	json_array_foreach(p->hs->locations, i, el)
+	json_array_foreach (p->hs->locations, i, el)
 		if (name && str_ieq(json_get_str(el, "label"), name)) {
 			found = el;
 			break;
 		}
 	if (!found)
-		json_array_foreach(p->hs->locations, i, el)
+		json_array_foreach (p->hs->locations, i, el)
 			if (city && str_ieq(json_get_str(el, "city"), city)) {
 				found = el;
 				break;
 			}
 	if (!found) {
-		add_warning(warnings,
-			    "location '%s'%s%s%s matches no Humaans location label or city: left out",
-			    name ? name : "", city ? " (city " : "", city ? city : "", city ? ")" : "");
+		add_warning(
+			warnings,
+			"location '%s'%s%s%s matches no Humaans location label or city: left out",
+			name ? name : "", city ? " (city " : "", city ? city : "", city ? ")" : "");
 		return NULL;
 	}
 	if (note(p, "locations/", json_get_str(found, "id")) < 0)
@@ -346,7 +358,7 @@ static const json_t *resolve_salary_type(struct planner *p, json_t *warnings)
 	const json_t *found = NULL, *el;
 	size_t i;
 
-	json_array_foreach(p->hs->compensation_types, i, el) {
+	json_array_foreach (p->hs->compensation_types, i, el) {
 		if (!str_ieq(json_get_str(el, "baseType"), HUM_SALARY_BASE_TYPE))
 			continue;
 		if (!found || (str_ieq(json_get_str(el, "name"), HUM_SALARY_TYPE_NAME) &&
@@ -354,8 +366,10 @@ static const json_t *resolve_salary_type(struct planner *p, json_t *warnings)
 			found = el;
 	}
 	if (!found) {
-		add_warning(warnings, "Humaans has no compensation type with baseType '%s': "
-			    "salary left out", HUM_SALARY_BASE_TYPE);
+		add_warning(warnings,
+			    "Humaans has no compensation type with baseType '%s': "
+			    "salary left out",
+			    HUM_SALARY_BASE_TYPE);
 		return NULL;
 	}
 	if (note(p, "compensation-types/", json_get_str(found, "id")) < 0)
@@ -369,7 +383,7 @@ static const json_t *resolve_named(struct planner *p, const json_t *arr, const c
 	const json_t *el;
 	size_t i;
 
-	json_array_foreach(arr, i, el)
+	json_array_foreach (arr, i, el)
 		if (str_ieq(json_get_str(el, "name"), name)) {
 			char prefix[64];
 
@@ -415,8 +429,8 @@ static json_t *compensation_body(const char *pid, const json_t *type, const json
 	json_object_set_new(b, "compensationTypeId", json_string(json_get_str(type, "id")));
 	json_object_set(b, "amount", json_object_get(salary, "amount"));
 	json_set_str(b, "currency", json_get_str(salary, "currency"));
-	json_set_str(b, "period", json_get_str(salary, "period") ? json_get_str(salary, "period")
-								  : "annual");
+	json_set_str(b, "period",
+		     json_get_str(salary, "period") ? json_get_str(salary, "period") : "annual");
 	json_set_str(b, "effectiveDate", json_get_str(salary, "effectiveDate"));
 	return b;
 }
@@ -450,21 +464,21 @@ static void document_steps(json_t *steps, json_t *changes, const char *pid, cons
 static const json_t *resolve_doc_type(struct planner *p, const json_t *doc, json_t *warnings)
 {
 	const char *tname = json_get_str(doc, "documentType");
-	const json_t *t = tname ? resolve_named(p, p->hs->document_types, "document-types", tname)
-				: NULL;
+	const json_t *t =
+		tname ? resolve_named(p, p->hs->document_types, "document-types", tname) : NULL;
 
 	if (!t)
 		add_warning(warnings, "document type '%s' is not in Humaans: %s not uploaded",
-			    tname ? tname : "", json_get_str(doc, "name") ? json_get_str(doc, "name")
-									: "the document");
+			    tname ? tname : "",
+			    json_get_str(doc, "name") ? json_get_str(doc, "name") : "the document");
 	return t;
 }
 
 static const json_t *resolve_custom_field(struct planner *p, const json_t *cv, json_t *warnings)
 {
 	const char *fname = json_get_str(cv, "field");
-	const json_t *f = fname ? resolve_named(p, p->hs->custom_fields, "custom-fields", fname)
-				: NULL;
+	const json_t *f =
+		fname ? resolve_named(p, p->hs->custom_fields, "custom-fields", fname) : NULL;
 
 	if (!f)
 		add_warning(warnings, "custom field '%s' is not in Humaans: left out",
@@ -514,7 +528,8 @@ static void review_warning(const json_t *hire, json_t *warnings)
 
 	if (!review)
 		return;
-	add_warning(warnings, "check the name split of '%s' (first '%s', middle '%s', last '%s'): %s",
+	add_warning(warnings,
+		    "check the name split of '%s' (first '%s', middle '%s', last '%s'): %s",
 		    json_get_str(hire, "name") ? json_get_str(hire, "name") : "", fn ? fn : "",
 		    mn ? mn : "", ln ? ln : "", review);
 }
@@ -602,7 +617,7 @@ static int plan_create(struct planner *p, const json_t *hire, json_t *op)
 							      "/compensations", cb));
 		}
 	}
-	json_array_foreach(json_get_arr(hire, "documents"), i, el) {
+	json_array_foreach (json_get_arr(hire, "documents"), i, el) {
 		const json_t *t = resolve_doc_type(p, el, warnings);
 
 		if (p->e->code < 0)
@@ -610,7 +625,7 @@ static int plan_create(struct planner *p, const json_t *hire, json_t *op)
 		if (t)
 			document_steps(steps, changes, "$personId", el, t);
 	}
-	json_array_foreach(json_get_arr(hire, "customValues"), i, el) {
+	json_array_foreach (json_get_arr(hire, "customValues"), i, el) {
 		const json_t *f = resolve_custom_field(p, el, warnings);
 		json_t *b;
 		char field[256];
@@ -623,7 +638,8 @@ static int plan_create(struct planner *p, const json_t *hire, json_t *op)
 		json_object_set_new(b, "personId", json_string("$personId"));
 		json_object_set_new(b, "customFieldId", json_string(json_get_str(f, "id")));
 		json_object_set(b, "value", json_object_get(el, "value"));
-		json_array_append_new(steps, step_new("createCustomValue", "POST", "/custom-values", b));
+		json_array_append_new(steps,
+				      step_new("createCustomValue", "POST", "/custom-values", b));
 		snprintf(field, sizeof(field), "custom:%s", json_get_str(f, "name"));
 		add_change_v(changes, field, NULL, json_object_get(el, "value"));
 	}
@@ -645,7 +661,7 @@ static const json_t *current_role(const json_t *roles, const char *pid)
 	const json_t *best = NULL, *el;
 	size_t i;
 
-	json_array_foreach(roles, i, el) {
+	json_array_foreach (roles, i, el) {
 		const char *ep = json_get_str(el, "personId");
 		int c;
 
@@ -655,11 +671,13 @@ static const json_t *current_role(const json_t *roles, const char *pid)
 			best = el;
 			continue;
 		}
-		c = strcmp(json_get_str(el, "effectiveDate") ? json_get_str(el, "effectiveDate") : "",
+		c = strcmp(json_get_str(el, "effectiveDate") ? json_get_str(el, "effectiveDate")
+							     : "",
 			   json_get_str(best, "effectiveDate") ? json_get_str(best, "effectiveDate")
 							       : "");
 		if (c == 0)
-			c = strcmp(json_get_str(el, "createdAt") ? json_get_str(el, "createdAt") : "",
+			c = strcmp(json_get_str(el, "createdAt") ? json_get_str(el, "createdAt")
+								 : "",
 				   json_get_str(best, "createdAt") ? json_get_str(best, "createdAt")
 								   : "");
 		if (c >= 0)
@@ -695,7 +713,8 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 	json_object_set_new(op, "personId", json_string(pid));
 	keys = sorted_keys(person, &n);
 	for (i = 0; i < n; i++) {
-		const json_t *w = json_object_get(person, keys[i]), *h = json_object_get(cur, keys[i]);
+		const json_t *w = json_object_get(person, keys[i]),
+			     *h = json_object_get(cur, keys[i]);
 
 		/* Status moves on in Humaans (newHire, active, ...): never sent back. */
 		if (strcmp(keys[i], "status") == 0 || value_equal(keys[i], w, h))
@@ -748,8 +767,9 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 		role_changed = true;
 		snprintf(field, sizeof(field), "jobRole.%s", keys[i]);
 		if (strcmp(keys[i], "reportingTo") == 0) {
-			const json_t *was = json_is_string(h)
-				? json_object_get(p->by_id, json_string_value(h)) : NULL;
+			const json_t *was =
+				json_is_string(h) ? json_object_get(p->by_id, json_string_value(h))
+						  : NULL;
 
 			s = was ? manager_display(was) : disp(h);
 			t = manager_display(mgr);
@@ -787,21 +807,26 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 				json_decref(cb);
 				goto fail;
 			}
-			json_array_foreach(p->hs->compensations, i, el) {
+			json_array_foreach (p->hs->compensations, i, el) {
 				if (!str_ieq(json_get_str(el, "personId"), pid) ||
 				    !str_ieq(json_get_str(el, "compensationTypeId"),
 					     json_get_str(type, "id")))
 					continue;
-				if (!latest || strcmp(json_get_str(el, "effectiveDate") ?
-						      json_get_str(el, "effectiveDate") : "",
-						      json_get_str(latest, "effectiveDate") ?
-						      json_get_str(latest, "effectiveDate") : "") >= 0)
+				if (!latest ||
+				    strcmp(json_get_str(el, "effectiveDate")
+						   ? json_get_str(el, "effectiveDate")
+						   : "",
+					   json_get_str(latest, "effectiveDate")
+						   ? json_get_str(latest, "effectiveDate")
+						   : "") >= 0)
 					latest = el;
 				/* The Ashby salary counts as recorded when any record holds it. */
 				if (plan_money_equal(json_object_get(el, "amount"),
 						     json_object_get(cb, "amount")) &&
-				    str_ieq(json_get_str(el, "currency"), json_get_str(cb, "currency")) &&
-				    str_ieq(json_get_str(el, "period"), json_get_str(cb, "period")) &&
+				    str_ieq(json_get_str(el, "currency"),
+					    json_get_str(cb, "currency")) &&
+				    str_ieq(json_get_str(el, "period"),
+					    json_get_str(cb, "period")) &&
 				    str_ieq(json_get_str(el, "effectiveDate"),
 					    json_get_str(cb, "effectiveDate")))
 					recorded = true;
@@ -823,7 +848,7 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 	/* Documents: added when the tool has filed none for this hire yet. */
 	if (json_array_size(json_get_arr(hire, "documents")) &&
 	    !json_array_size(json_get_arr(entry, "documentIds"))) {
-		json_array_foreach(json_get_arr(hire, "documents"), i, el) {
+		json_array_foreach (json_get_arr(hire, "documents"), i, el) {
 			const json_t *dt = resolve_doc_type(p, el, warnings);
 
 			if (p->e->code < 0)
@@ -836,7 +861,7 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 	if (json_array_size(json_get_arr(hire, "customValues")) &&
 	    note(p, "custom-values?personId=", pid) < 0)
 		goto fail;
-	json_array_foreach(json_get_arr(hire, "customValues"), i, el) {
+	json_array_foreach (json_get_arr(hire, "customValues"), i, el) {
 		const json_t *f = resolve_custom_field(p, el, warnings), *have = NULL, *cv;
 		const json_t *w = json_object_get(el, "value");
 		char field[256];
@@ -847,7 +872,7 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 			goto fail;
 		if (!f)
 			continue;
-		json_array_foreach(p->hs->custom_values, j, cv)
+		json_array_foreach (p->hs->custom_values, j, cv)
 			if (str_ieq(json_get_str(cv, "personId"), pid) &&
 			    str_ieq(json_get_str(cv, "customFieldId"), json_get_str(f, "id")))
 				have = cv;
@@ -859,14 +884,15 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 		if (have) {
 			json_object_set(b, "value", (json_t *)w);
 			path = xasprintf("/custom-values/%s", json_get_str(have, "id"));
-			json_array_append_new(steps, step_new("updateCustomValue", "PATCH", path, b));
+			json_array_append_new(steps,
+					      step_new("updateCustomValue", "PATCH", path, b));
 			free(path);
 		} else {
 			json_object_set_new(b, "personId", json_string(pid));
 			json_object_set_new(b, "customFieldId", json_string(json_get_str(f, "id")));
 			json_object_set(b, "value", (json_t *)w);
-			json_array_append_new(steps, step_new("createCustomValue", "POST",
-							      "/custom-values", b));
+			json_array_append_new(
+				steps, step_new("createCustomValue", "POST", "/custom-values", b));
 		}
 	}
 	return 0;
@@ -901,9 +927,12 @@ static int plan_adopt(struct planner *p, const json_t *hire, const char *oid)
 		json_array_remove(p->absent, n - 1);
 	first = json_array_get(json_object_get(op, "steps"), 0);
 	json_object_set_new(first, "adopt", json_true());
-	json_array_append_new(json_object_get(op, "warnings"), json_sprintf(
-		"warning: Humaans person %s has this personal email and an earlier apply's "
-		"create for this hire got no answer: adopting it, not creating it again", oid));
+	json_array_append_new(
+		json_object_get(op, "warnings"),
+		json_sprintf(
+			"warning: Humaans person %s has this personal email and an earlier apply's "
+			"create for this hire got no answer: adopting it, not creating it again",
+			oid));
 	rc = json_array_append(p->ops, op) < 0 ? ERR_FAIL : 0;
 out:
 	json_decref(op);
@@ -929,9 +958,11 @@ static int plan_hire(struct planner *p, const json_t *hire)
 		if (!cur) {
 			op = op_new(hire, "conflict");
 			json_object_set_new(op, "personId", json_string(lpid));
-			json_object_set_new(op, "reason", json_string(
-				"the ledger maps this hire to a Humaans person that no longer exists: "
-				"nothing done; run 'delete-new-hire' with the application id to forget it"));
+			json_object_set_new(op, "reason",
+					    json_string("the ledger maps this hire to a Humaans "
+							"person that no longer exists: "
+							"nothing done; run 'delete-new-hire' with "
+							"the application id to forget it"));
 			review_warning(hire, json_object_get(op, "warnings"));
 			return json_array_append_new(p->ops, op) < 0 ? ERR_FAIL : 0;
 		}
@@ -952,13 +983,14 @@ static int plan_hire(struct planner *p, const json_t *hire)
 
 		free(le);
 		if (other) {
-			const char *oid = json_get_str(other, "id"), *st = json_get_str(other, "status");
+			const char *oid = json_get_str(other, "id"),
+				   *st = json_get_str(other, "status");
 			const char *k, *owner = NULL;
 			json_t *v;
 
 			if ((rc = note(p, "people/", oid)) < 0)
 				return rc;
-			json_object_foreach((json_t *)p->ledger, k, v)
+			json_object_foreach ((json_t *)p->ledger, k, v)
 				if (str_ieq(json_get_str(v, "personId"), oid))
 					owner = k;
 			if (!owner && json_is_true(json_object_get(entry, "createUncertain")))
@@ -966,13 +998,18 @@ static int plan_hire(struct planner *p, const json_t *hire)
 			op = op_new(hire, "conflict");
 			json_object_set_new(op, "personId", json_string(oid));
 			{
-				char *reason = owner
-					? xasprintf("Humaans person %s (status %s) has this personal email "
-						    "and was created by this tool for application %s: "
-						    "nothing done", oid, st ? st : "?", owner)
-					: xasprintf("Humaans person %s (status %s) has this personal email "
-						    "and was not created by this tool: nothing done; "
-						    "link or remove it in Humaans", oid, st ? st : "?");
+				char *reason = owner ? xasprintf("Humaans person %s (status %s) "
+								 "has this personal email "
+								 "and was created by this tool for "
+								 "application %s: "
+								 "nothing done",
+								 oid, st ? st : "?", owner)
+						     : xasprintf("Humaans person %s (status %s) "
+								 "has this personal email "
+								 "and was not created by this "
+								 "tool: nothing done; "
+								 "link or remove it in Humaans",
+								 oid, st ? st : "?");
 
 				json_object_set_new(op, "reason", json_string(reason));
 				free(reason);
@@ -1012,10 +1049,10 @@ int plan_compute(const json_t *hires, const json_t *rejects, const json_t *ledge
 	p.ops = json_array();
 	err_clear(e);
 
-	json_array_foreach(hires, i, h) {
+	json_array_foreach (hires, i, h) {
 		if (!json_is_object(h)) {
-			rc = err_set(e, ERR_INVALID, "transform/new_hires.json: record %zu is not an object",
-				     i);
+			rc = err_set(e, ERR_INVALID,
+				     "transform/new_hires.json: record %zu is not an object", i);
 			goto out;
 		}
 		if ((rc = plan_hire(&p, h)) < 0)
@@ -1065,7 +1102,7 @@ json_t *plan_detail_ids(const json_t *hires, const json_t *ledger, const json_t 
 	const json_t *h;
 	size_t i;
 
-	json_array_foreach(hires, i, h) {
+	json_array_foreach (hires, i, h) {
 		const char *id = json_get_str(h, "id");
 		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
 
@@ -1081,7 +1118,7 @@ void plan_needs_of(const json_t *hires, struct plan_needs *out)
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	json_array_foreach(hires, i, h) {
+	json_array_foreach (hires, i, h) {
 		if (json_get_obj(h, "location"))
 			out->locations = true;
 		if (json_get_obj(h, "salary"))
@@ -1157,7 +1194,7 @@ void plan_count(const json_t *plan, struct plan_summary *out)
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *a = json_get_str(op, "action");
 
 		if (a && strcmp(a, "create") == 0)
@@ -1190,7 +1227,7 @@ void plan_render_text(const json_t *plan, bool color, struct buf *out)
 	size_t i, j;
 
 	plan_count(plan, &c);
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *a = opt_str(op, "action", "");
 		char sign = '?';
 		const char *col = "";
@@ -1208,23 +1245,26 @@ void plan_render_text(const json_t *plan, bool color, struct buf *out)
 			sign = '-';
 			col = C_RED;
 		}
-		buf_addf(out, "%s%c %s %s %s <%s>", color ? col : "", sign, a, opt_str(op, "id", "?"),
-			 opt_str(op, "name", ""), opt_str(op, "personalEmail", ""));
+		buf_addf(out, "%s%c %s %s %s <%s>", color ? col : "", sign, a,
+			 opt_str(op, "id", "?"), opt_str(op, "name", ""),
+			 opt_str(op, "personalEmail", ""));
 		if (json_get_str(op, "personId"))
 			buf_addf(out, " (Humaans %s)", json_get_str(op, "personId"));
 		buf_addf(out, "%s\n", color ? C_RESET : "");
-		json_array_foreach(json_get_arr(op, "changes"), j, x) {
-			const char *before = json_get_str(x, "before"), *after = json_get_str(x, "after");
+		json_array_foreach (json_get_arr(op, "changes"), j, x) {
+			const char *before = json_get_str(x, "before"),
+				   *after = json_get_str(x, "after");
 
 			if (strcmp(a, "create") == 0)
-				buf_addf(out, "    %s: %s\n", opt_str(x, "field", ""), after ? after : "");
+				buf_addf(out, "    %s: %s\n", opt_str(x, "field", ""),
+					 after ? after : "");
 			else
 				buf_addf(out, "    %s: %s -> %s\n", opt_str(x, "field", ""),
 					 before ? before : "(none)", after ? after : "(none)");
 		}
 		if (json_get_str(op, "reason"))
 			buf_addf(out, "    reason: %s\n", json_get_str(op, "reason"));
-		json_array_foreach(json_get_arr(op, "warnings"), j, x)
+		json_array_foreach (json_get_arr(op, "warnings"), j, x)
 			buf_addf(out, "    %swarning:%s %s\n", color ? C_YELLOW : "",
 				 color ? C_RESET : "", json_string_value(x));
 	}
@@ -1232,11 +1272,13 @@ void plan_render_text(const json_t *plan, bool color, struct buf *out)
 		buf_adds(out, "No changes: Humaans already holds every transformed hire.\n");
 	if (c.rejects) {
 		buf_adds(out, "\nSet aside (not planned; fix them in Ashby or overrides.csv):\n");
-		json_array_foreach(json_get_arr(plan, "rejects"), i, x) {
-			const char *cand = json_get_str(x, "candidate"), *fields = json_get_str(x, "fields");
+		json_array_foreach (json_get_arr(plan, "rejects"), i, x) {
+			const char *cand = json_get_str(x, "candidate"),
+				   *fields = json_get_str(x, "fields");
 
-			buf_addf(out, "x %s%s%s%s: %s", opt_str(x, "id", "?"), cand && *cand ? " " : "",
-				 cand ? cand : "", "", opt_str(x, "reason", "set aside"));
+			buf_addf(out, "x %s%s%s%s: %s", opt_str(x, "id", "?"),
+				 cand && *cand ? " " : "", cand ? cand : "", "",
+				 opt_str(x, "reason", "set aside"));
 			if (fields && *fields)
 				buf_addf(out, " [%s]", fields);
 			buf_addc(out, '\n');
@@ -1267,19 +1309,19 @@ void plan_render_csv(const json_t *plan, struct buf *out)
 
 	csv_writer_init(&w);
 	csv_row(&w, "application_id", "name", "action", "field", "before", "after");
-	json_array_foreach(json_get_arr(plan, "operations"), i, op) {
+	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
 		const char *id = json_get_str(op, "id"), *name = json_get_str(op, "name"),
 			   *a = json_get_str(op, "action");
 
-		json_array_foreach(json_get_arr(op, "changes"), j, x)
-			csv_row(&w, id, name, a, json_get_str(x, "field"), json_get_str(x, "before"),
-				json_get_str(x, "after"));
+		json_array_foreach (json_get_arr(op, "changes"), j, x)
+			csv_row(&w, id, name, a, json_get_str(x, "field"),
+				json_get_str(x, "before"), json_get_str(x, "after"));
 		if (json_get_str(op, "reason"))
 			csv_row(&w, id, name, a, "", "", json_get_str(op, "reason"));
-		json_array_foreach(json_get_arr(op, "warnings"), j, x)
+		json_array_foreach (json_get_arr(op, "warnings"), j, x)
 			csv_row(&w, id, name, "warning", "", "", json_string_value(x));
 	}
-	json_array_foreach(json_get_arr(plan, "rejects"), i, x)
+	json_array_foreach (json_get_arr(plan, "rejects"), i, x)
 		csv_row(&w, json_get_str(x, "id"), json_get_str(x, "candidate"), "set-aside",
 			json_get_str(x, "fields"), "", json_get_str(x, "reason"));
 	buf_add(out, w.out.data, w.out.len);
@@ -1341,7 +1383,7 @@ static bool arr_has_str(const json_t *arr, const char *s)
 	const json_t *el;
 	size_t i;
 
-	json_array_foreach(arr, i, el)
+	json_array_foreach (arr, i, el)
 		if (json_is_string(el) && strcmp(json_string_value(el), s) == 0)
 			return true;
 	return false;
@@ -1363,15 +1405,14 @@ static void set_add(json_t *sets, const char *res, size_t n, const char *id)
 		json_array_append_new(arr, json_string(id));
 }
 
-int plan_hum_read_basis(struct http_client *c, const json_t *keys, struct hstate *hs,
-			struct err *e)
+int plan_hum_read_basis(struct http_client *c, const json_t *keys, struct hstate *hs, struct err *e)
 {
 	json_t *lists = json_object(), *sets = json_object(), *v;
 	const char *k;
 	int rc;
 
 	memset(hs, 0, sizeof(*hs));
-	json_object_foreach((json_t *)keys, k, v) {
+	json_object_foreach ((json_t *)keys, k, v) {
 		const char *q = strstr(k, "?personId="), *slash = strchr(k, '/');
 
 		(void)v;
@@ -1382,17 +1423,17 @@ int plan_hum_read_basis(struct http_client *c, const json_t *keys, struct hstate
 	}
 	if ((rc = plan_hum_list(c, "/people", NULL, &hs->people, e)) < 0)
 		goto out;
-#define READ_IF(name, field)                                                                   \
-	if (json_object_get(lists, name) &&                                                    \
-	    (rc = plan_hum_list(c, "/" name, NULL, &hs->field, e)) < 0)                        \
+#define READ_IF(name, field)                                            \
+	if (json_object_get(lists, name) &&                             \
+	    (rc = plan_hum_list(c, "/" name, NULL, &hs->field, e)) < 0) \
 		goto out;
 	READ_IF("locations", locations)
 	READ_IF("compensation-types", compensation_types)
 	READ_IF("document-types", document_types)
 	READ_IF("custom-fields", custom_fields)
 #undef READ_IF
-#define READ_SET(name, field)                                                                  \
-	if (json_object_get(sets, name) &&                                                     \
+#define READ_SET(name, field)                                                                     \
+	if (json_object_get(sets, name) &&                                                        \
 	    (rc = plan_hum_list_in(c, "/" name, json_object_get(sets, name), &hs->field, e)) < 0) \
 		goto out;
 	READ_SET("compensations", compensations)
@@ -1530,7 +1571,7 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 	}
 	if (rc < 0 || (rc = apply_uncertain_creates(b.data, b.len, &apps, e)) < 0)
 		goto out;
-	json_object_foreach(apps, app, v) {
+	json_object_foreach (apps, app, v) {
 		json_t *en = json_object_get(ledger, app);
 
 		if (json_get_str(en, "personId"))
@@ -1599,10 +1640,11 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		plan_needs_of(hires, &needs);
 		if ((rc = plan_hum_list(hc, "/people", NULL, &hs.people, e)) < 0)
 			goto out;
-		if (needs.locations && (rc = plan_hum_list(hc, "/locations", NULL, &hs.locations, e)) < 0)
+		if (needs.locations &&
+		    (rc = plan_hum_list(hc, "/locations", NULL, &hs.locations, e)) < 0)
 			goto out;
-		if (needs.compensations &&
-		    (rc = plan_hum_list(hc, "/compensation-types", NULL, &hs.compensation_types, e)) < 0)
+		if (needs.compensations && (rc = plan_hum_list(hc, "/compensation-types", NULL,
+							       &hs.compensation_types, e)) < 0)
 			goto out;
 		if (needs.documents &&
 		    (rc = plan_hum_list(hc, "/document-types", NULL, &hs.document_types, e)) < 0)
@@ -1615,10 +1657,12 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 			if ((rc = plan_hum_list_in(hc, "/job-roles", ids, &hs.job_roles, e)) < 0)
 				goto out;
 			if (needs.compensations &&
-			    (rc = plan_hum_list_in(hc, "/compensations", ids, &hs.compensations, e)) < 0)
+			    (rc = plan_hum_list_in(hc, "/compensations", ids, &hs.compensations,
+						   e)) < 0)
 				goto out;
 			if (needs.custom_fields &&
-			    (rc = plan_hum_list_in(hc, "/custom-values", ids, &hs.custom_values, e)) < 0)
+			    (rc = plan_hum_list_in(hc, "/custom-values", ids, &hs.custom_values,
+						   e)) < 0)
 				goto out;
 		}
 	}
@@ -1627,7 +1671,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	if ((rc = plan_compute(hires, rejects, ledger, &hs, today, &plan, e)) < 0)
 		goto out;
 	basis = json_object_get(plan, "basis");
-	json_object_set_new(basis, "extractCommit", have_extract ? json_string(extract) : json_null());
+	json_object_set_new(basis, "extractCommit",
+			    have_extract ? json_string(extract) : json_null());
 	json_object_set_new(basis, "transformSha256", json_string(tsha));
 	json_object_set_new(basis, "pipelineSha256", json_string(psha));
 
@@ -1649,9 +1694,9 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	tr[2] = (struct trailer){ "Conflicts", c3 };
 	tr[3] = (struct trailer){ "Set-Aside", c4 };
 	tr[4] = (struct trailer){ "Warnings", c5 };
-	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside", sum.creates,
-			    sum.changes, sum.conflicts, plural(sum.conflicts, "conflict", "conflicts"),
-			    sum.rejects);
+	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
+			    sum.creates, sum.changes, sum.conflicts,
+			    plural(sum.conflicts, "conflict", "conflicts"), sum.rejects);
 	if ((rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 5, oid,
 				 &committed, e)) < 0)
 		goto out;
@@ -1676,8 +1721,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		}
 	}
 	log_info("plan: %ld to create, %ld to change, %ld %s, %ld set aside%s", sum.creates,
-		 sum.changes, sum.conflicts, plural(sum.conflicts, "conflict", "conflicts"), sum.rejects,
-		 committed ? "" : " (unchanged)");
+		 sum.changes, sum.conflicts, plural(sum.conflicts, "conflict", "conflicts"),
+		 sum.rejects, committed ? "" : " (unchanged)");
 	if (out)
 		*out = sum;
 out:

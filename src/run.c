@@ -87,8 +87,8 @@ static void client_tune(const struct config *cfg, struct http_client *c)
 		http_client_set_backoff(c, cfg->retry_base_ms, cfg->retry_base_ms * 20);
 }
 
-int run_client_ashby(const struct config *cfg, const struct run_opts *ro,
-		     struct http_client **out, struct err *e)
+int run_client_ashby(const struct config *cfg, const struct run_opts *ro, struct http_client **out,
+		     struct err *e)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	struct http_opts o;
@@ -188,8 +188,8 @@ void run_stage_done(struct run *r, const char *stage)
 	for (i = 0; i < r->nstage_requests; i++)
 		if (strcmp(r->stage_requests[i].stage, stage) == 0)
 			s = &r->stage_requests[i];
-	if (!s && r->nstage_requests < (int)(sizeof(r->stage_requests) /
-					     sizeof(r->stage_requests[0]))) {
+	if (!s &&
+	    r->nstage_requests < (int)(sizeof(r->stage_requests) / sizeof(r->stage_requests[0]))) {
 		s = &r->stage_requests[r->nstage_requests++];
 		snprintf(s->stage, sizeof(s->stage), "%s", stage);
 	}
@@ -220,7 +220,8 @@ static void stage_breakdown(const struct run *r, bool humaans, char *dst, size_t
 	if (r->nstage_requests < 2)
 		return; /* one stage: the total says it all */
 	for (i = 0; i < r->nstage_requests && len < n; i++) {
-		unsigned long v = humaans ? r->stage_requests[i].humaans : r->stage_requests[i].ashby;
+		unsigned long v =
+			humaans ? r->stage_requests[i].humaans : r->stage_requests[i].ashby;
 
 		if (!v)
 			continue;

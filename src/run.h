@@ -21,35 +21,35 @@ struct staging;
 struct http_client;
 
 struct run_counts {
-	long extracted;   /* hired applications staged in extract/ */
-	long rejected;    /* set aside by transform */
-	long planned;     /* operations in the plan (creates + changes) */
+	long extracted; /* hired applications staged in extract/ */
+	long rejected;	/* set aside by transform */
+	long planned;	/* operations in the plan (creates + changes) */
 	long conflicts;
-	long created;     /* hires created in Humaans by apply */
-	long changed;     /* hires changed by apply */
-	long failed;      /* hires whose apply failed */
+	long created; /* hires created in Humaans by apply */
+	long changed; /* hires changed by apply */
+	long failed;  /* hires whose apply failed */
 	long deleted;
 };
 
 struct run_opts {
-	int jobs;         /* --jobs, default 4 */
-	double max_rps;   /* --max-rps, default 0 (none) */
+	int jobs;	/* --jobs, default 4 */
+	double max_rps; /* --max-rps, default 0 (none) */
 };
 
 struct run {
-	const struct config *cfg;   /* borrowed */
-	struct staging *stg;        /* owned, locked */
-	char id[48];                /* Run-Id */
-	char command[32];           /* "run", "extract", ... */
-	char stage_reached[16];     /* last stage that completed */
-	char plan_run_id[48];       /* apply: the Run-Id of the plan carried out */
+	const struct config *cfg; /* borrowed */
+	struct staging *stg;	  /* owned, locked */
+	char id[48];		  /* Run-Id */
+	char command[32];	  /* "run", "extract", ... */
+	char stage_reached[16];	  /* last stage that completed */
+	char plan_run_id[48];	  /* apply: the Run-Id of the plan carried out */
 	time_t started;
-	double t0;                  /* monotonic seconds at start */
+	double t0; /* monotonic seconds at start */
 	struct run_opts opts;
 	struct run_counts counts;
-	struct http_client *ashby;  /* owned, NULL until run_ashby() */
-	struct http_client *humaans;/* owned, NULL until run_humaans() */
-	bool committed;             /* some stage made a commit */
+	struct http_client *ashby;   /* owned, NULL until run_ashby() */
+	struct http_client *humaans; /* owned, NULL until run_humaans() */
+	bool committed;		     /* some stage made a commit */
 	/* Requests per stage, recorded by run_stage_done() (for the tag and the summary). */
 	struct run_stage_requests {
 		char stage[16];
@@ -72,8 +72,8 @@ int run_ashby(struct run *r, struct http_client **out, struct err *e);
 int run_humaans(struct run *r, struct http_client **out, struct err *e);
 
 /* The same clients outside a run (check). Caller frees with http_client_free(). */
-int run_client_ashby(const struct config *cfg, const struct run_opts *ro,
-		     struct http_client **out, struct err *e);
+int run_client_ashby(const struct config *cfg, const struct run_opts *ro, struct http_client **out,
+		     struct err *e);
 int run_client_humaans(const struct config *cfg, const struct run_opts *ro,
 		       struct http_client **out, struct err *e);
 

@@ -13,9 +13,9 @@
 struct staging;
 
 struct runinfo {
-	char id[64];     /* the Run-Id */
+	char id[64];	 /* the Run-Id */
 	char commit[41]; /* the commit its tag points at */
-	char *message;   /* the tag message; owned */
+	char *message;	 /* the tag message; owned */
 };
 
 /*

@@ -28,8 +28,8 @@ int snapshot_parse(const char *data, size_t len, const char *what, json_t **out,
 	*out = NULL;
 	v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!v)
-		return err_set(e, ERR_INVALID, "%s: invalid json at line %d, column %d: %s",
-			       what, jerr.line, jerr.column, jerr.text);
+		return err_set(e, ERR_INVALID, "%s: invalid json at line %d, column %d: %s", what,
+			       jerr.line, jerr.column, jerr.text);
 	*out = v;
 	return 0;
 }
@@ -51,7 +51,7 @@ int snapshot_dump(const json_t *v, struct buf *out, struct err *e)
 struct sort_item {
 	json_t *v;
 	const char *key; /* borrowed from v, NULL when absent */
-	size_t pos;      /* original position: keeps the sort stable */
+	size_t pos;	 /* original position: keeps the sort stable */
 };
 
 static int sort_item_cmp(const void *a, const void *b)
@@ -204,11 +204,11 @@ struct csv_ctx {
 	struct err *e;
 	char **fields;
 	size_t nfields, cap;
-	size_t line;          /* line of the chunk being parsed (1-based) */
-	size_t row_newlines;  /* line breaks inside the current row's fields */
-	size_t next_row_off;  /* offset where the next row may start */
-	size_t chunk_end;     /* offset after the chunk being parsed */
-	int rc;               /* first non-zero return of `row` */
+	size_t line;	     /* line of the chunk being parsed (1-based) */
+	size_t row_newlines; /* line breaks inside the current row's fields */
+	size_t next_row_off; /* offset where the next row may start */
+	size_t chunk_end;    /* offset after the chunk being parsed */
+	int rc;		     /* first non-zero return of `row` */
 };
 
 static void csv_ctx_clear_fields(struct csv_ctx *c)
@@ -303,8 +303,9 @@ int csv_parse_text(const char *data, size_t len, const char *what, csv_row_fn ro
 		c.line--; /* csv_fini's row ends on the last line, not after it */
 	c.chunk_end = len;
 	if (csv_fini(&p, csv_cb_field, csv_cb_row, &c) != 0) {
-		rc = err_set(e, ERR_INVALID, "%s: malformed csv at line %zu: unterminated quoted field",
-			     what, csv_row_start_line(data, len, &c));
+		rc = err_set(e, ERR_INVALID,
+			     "%s: malformed csv at line %zu: unterminated quoted field", what,
+			     csv_row_start_line(data, len, &c));
 		goto out;
 	}
 out:

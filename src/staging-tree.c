@@ -18,8 +18,7 @@ static const char *git_msg(void)
 }
 
 /* Resolve `rev` to a commit (caller frees with git_commit_free). */
-static int commit_resolve(git_repository *repo, const char *rev, git_commit **out,
-			  struct err *e)
+static int commit_resolve(git_repository *repo, const char *rev, git_commit **out, struct err *e)
 {
 	git_object *obj = NULL, *peeled = NULL;
 	int rc;
@@ -67,8 +66,8 @@ static int walk_entry(const char *root, const git_tree_entry *entry, void *paylo
 				w->path.data, git_msg());
 		return -1;
 	}
-	rc = w->fn(w->ctx, w->path.data, git_blob_rawcontent(blob),
-		   (size_t)git_blob_rawsize(blob), w->e);
+	rc = w->fn(w->ctx, w->path.data, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+		   w->e);
 	git_blob_free(blob);
 	if (rc) {
 		w->rc = rc;
@@ -77,8 +76,8 @@ static int walk_entry(const char *root, const git_tree_entry *entry, void *paylo
 	return 0;
 }
 
-int staging_tree_walk(struct staging *s, const char *rev, const char *prefix,
-		      staging_blob_fn fn, void *ctx, struct err *e)
+int staging_tree_walk(struct staging *s, const char *rev, const char *prefix, staging_blob_fn fn,
+		      void *ctx, struct err *e)
 {
 	git_repository *repo = staging_git_repo(s);
 	git_commit *commit = NULL;
@@ -112,8 +111,8 @@ out:
 	return rc;
 }
 
-int staging_find_stage_at(struct staging *s, const char *rev, const char *stage,
-			  char oid_out[41], char *run_id_out, size_t run_id_len, struct err *e)
+int staging_find_stage_at(struct staging *s, const char *rev, const char *stage, char oid_out[41],
+			  char *run_id_out, size_t run_id_len, struct err *e)
 {
 	git_repository *repo = staging_git_repo(s);
 	git_commit *start = NULL, *c = NULL;
@@ -157,7 +156,8 @@ int staging_find_stage_at(struct staging *s, const char *rev, const char *stage,
 		git_commit_free(c);
 		c = NULL;
 	}
-	rc = found ? 0 : err_set(e, ERR_NOTFOUND, "no %s commit in the history of '%s'", stage, rev);
+	rc = found ? 0
+		   : err_set(e, ERR_NOTFOUND, "no %s commit in the history of '%s'", stage, rev);
 out:
 	git_revwalk_free(walk);
 	git_commit_free(start);

@@ -26,15 +26,15 @@ typedef int (*staging_blob_fn)(void *ctx, const char *path, const void *data, si
  * for all). Submodules and symlinks are skipped. ERR_NOTFOUND when `rev` does
  * not resolve to a commit.
  */
-int staging_tree_walk(struct staging *s, const char *rev, const char *prefix,
-		      staging_blob_fn fn, void *ctx, struct err *e);
+int staging_tree_walk(struct staging *s, const char *rev, const char *prefix, staging_blob_fn fn,
+		      void *ctx, struct err *e);
 
 /*
  * The newest commit reachable from `rev` (itself included) whose Stage trailer
  * is `stage`: its id into oid_out (41 bytes) and, when run_id_out is not NULL,
  * its Run-Id trailer ("" when absent). ERR_NOTFOUND when there is none.
  */
-int staging_find_stage_at(struct staging *s, const char *rev, const char *stage,
-			  char oid_out[41], char *run_id_out, size_t run_id_len, struct err *e);
+int staging_find_stage_at(struct staging *s, const char *rev, const char *stage, char oid_out[41],
+			  char *run_id_out, size_t run_id_len, struct err *e);
 
 #endif

@@ -42,8 +42,8 @@ struct staging {
 };
 
 /* Translate the last libgit2 error; `fmt` says what was being done. */
-__attribute__((format(printf, 3, 4)))
-static int git_fail(struct err *e, int gitrc, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int git_fail(struct err *e, int gitrc, const char *fmt,
+							  ...)
 {
 	const git_error *ge = git_error_last();
 	char what[512];
@@ -107,34 +107,40 @@ static int relpath_check(const char *relpath, struct err *e)
 		return err_set(e, ERR_INVALID, "empty path refused in the staging repo");
 	path_shown(relpath, shown, sizeof(shown));
 	if (strlen(relpath) > RELPATH_MAX)
-		return err_set(e, ERR_INVALID, "path too long refused in the staging repo: '%s'", shown);
+		return err_set(e, ERR_INVALID, "path too long refused in the staging repo: '%s'",
+			       shown);
 	if (relpath[0] == '/')
-		return err_set(e, ERR_INVALID, "absolute path '%s' refused in the staging repo", shown);
+		return err_set(e, ERR_INVALID, "absolute path '%s' refused in the staging repo",
+			       shown);
 	for (p = relpath; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c < 0x20 || c == 0x7f)
-			return err_set(e, ERR_INVALID,
-				       "path '%s' with a control character refused in the staging repo",
-				       shown);
+			return err_set(
+				e, ERR_INVALID,
+				"path '%s' with a control character refused in the staging repo",
+				shown);
 		if (c == '\\')
 			return err_set(e, ERR_INVALID,
-				       "path '%s' with a backslash refused in the staging repo", shown);
+				       "path '%s' with a backslash refused in the staging repo",
+				       shown);
 	}
 	for (comp = relpath;; comp = p + 1) {
 		p = strchr(comp, '/');
 		n = p ? (size_t)(p - comp) : strlen(comp);
 		if (n == 0)
-			return err_set(e, ERR_INVALID,
-				       "path '%s' with an empty component refused in the staging repo",
-				       shown);
+			return err_set(
+				e, ERR_INVALID,
+				"path '%s' with an empty component refused in the staging repo",
+				shown);
 		if ((n == 1 && comp[0] == '.') || (n == 2 && comp[0] == '.' && comp[1] == '.'))
 			return err_set(e, ERR_INVALID,
-				       "path '%s' with a '.' or '..' component refused in the staging repo",
+				       "path '%s' with a '.' or '..' component refused in the "
+				       "staging repo",
 				       shown);
 		if (n == 4 && strncasecmp(comp, ".git", 4) == 0)
-			return err_set(e, ERR_INVALID, "path '%s' inside .git refused in the staging repo",
-				       shown);
+			return err_set(e, ERR_INVALID,
+				       "path '%s' inside .git refused in the staging repo", shown);
 		if (!p)
 			break;
 	}
@@ -176,7 +182,9 @@ static int make_parents(struct staging *s, const char *relpath, struct err *e)
 			char *slash = strrchr(full, '/');
 
 			*slash = '\0';
-			rc = fsync_dir(full) < 0 ? io_fail(e, errno, "syncing the directory of", relpath) : 0;
+			rc = fsync_dir(full) < 0
+				     ? io_fail(e, errno, "syncing the directory of", relpath)
+				     : 0;
 			*slash = '/';
 			if (rc < 0)
 				goto out;
@@ -472,7 +480,8 @@ static int staging_lock(struct staging *s, struct err *e)
 		holder = lock_holder(fd);
 		if (holder)
 			rc = err_set(e, ERR_LOCKED,
-				     "staging repo '%s' is locked by pid %ld (another ashby2humaans run)",
+				     "staging repo '%s' is locked by pid %ld (another "
+				     "ashby2humaans run)",
 				     s->name, holder);
 		else
 			rc = err_set(e, ERR_LOCKED,
@@ -523,7 +532,8 @@ static int staging_open_mode(struct staging **out, const char *dir, bool lock, s
 	}
 	wd = git_repository_workdir(s->repo);
 	if (!wd) {
-		rc = err_set(e, ERR_INVALID, "'%s' is a bare git repository, not a staging repo", dir);
+		rc = err_set(e, ERR_INVALID, "'%s' is a bare git repository, not a staging repo",
+			     dir);
 		goto fail;
 	}
 	n = strlen(wd);
@@ -668,7 +678,8 @@ static int trailer_check(const char *key, const char *value, struct err *e)
 	for (p = key; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= 'a' && *p <= 'z') || *p == '-'))
-			return err_set(e, ERR_INVALID, "commit trailer key '%s' is not a word", key);
+			return err_set(e, ERR_INVALID, "commit trailer key '%s' is not a word",
+				       key);
 	if (has_newline(value))
 		return err_set(e, ERR_INVALID, "commit trailer %s has a line break", key);
 	return 0;
@@ -676,8 +687,8 @@ static int trailer_check(const char *key, const char *value, struct err *e)
 
 int staging_commit(struct staging *s, const char *const *paths, const char *stage,
 		   const char *run_id, const char *subject, const char *body,
-		   const struct trailer *extra, size_t nextra,
-		   char oid_out[41], bool *committed, struct err *e)
+		   const struct trailer *extra, size_t nextra, char oid_out[41], bool *committed,
+		   struct err *e)
 {
 	git_index *idx = NULL;
 	git_tree *tree = NULL;
@@ -857,12 +868,14 @@ static int resolve_commit(struct staging *s, const char *rev, git_commit **out, 
 	}
 	rc = git_revparse_single(&obj, s->repo, spec ? spec : rev);
 	if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EUNBORNBRANCH) {
-		rc = err_set(e, ERR_NOTFOUND, "no revision '%s' in staging repo '%s' (see 'ashby2humaans log')",
-			     rev, s->name);
+		rc = err_set(e, ERR_NOTFOUND,
+			     "no revision '%s' in staging repo '%s' (see 'ashby2humaans log')", rev,
+			     s->name);
 		goto out;
 	}
 	if (rc == GIT_EAMBIGUOUS) {
-		rc = err_set(e, ERR_INVALID, "revision '%s' is ambiguous: give more of the commit id", rev);
+		rc = err_set(e, ERR_INVALID,
+			     "revision '%s' is ambiguous: give more of the commit id", rev);
 		goto out;
 	}
 	if (rc < 0) {
@@ -895,8 +908,8 @@ int staging_resolve(struct staging *s, const char *rev, char oid_out[41], struct
 	return 0;
 }
 
-int staging_read_at(struct staging *s, const char *rev, const char *relpath,
-		    struct buf *out, struct err *e)
+int staging_read_at(struct staging *s, const char *rev, const char *relpath, struct buf *out,
+		    struct err *e)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -970,7 +983,8 @@ int staging_list_runs(struct staging *s, staging_run_fn fn, void *ctx, struct er
 		    (rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT)) < 0) {
 			rc = git_fail(e, rc, "cannot read tag run/%s", ids[i]);
 		} else {
-			if (git_object_type(obj) == GIT_OBJECT_TAG && git_tag_message((git_tag *)obj))
+			if (git_object_type(obj) == GIT_OBJECT_TAG &&
+			    git_tag_message((git_tag *)obj))
 				message = git_tag_message((git_tag *)obj);
 			git_oid_tostr(hex, sizeof(hex), git_object_id(commit));
 			rc = fn(ctx, ids[i], message, hex);
@@ -986,8 +1000,8 @@ int staging_list_runs(struct staging *s, staging_run_fn fn, void *ctx, struct er
 }
 
 /* The Run-Id and Stage trailers of a commit message (empty when absent). */
-static void message_run_stage(const char *message, char *run_id, size_t run_id_len,
-			      char *stage, size_t stage_len)
+static void message_run_stage(const char *message, char *run_id, size_t run_id_len, char *stage,
+			      size_t stage_len)
 {
 	git_message_trailer_array arr;
 	size_t i;
@@ -1007,8 +1021,7 @@ static void message_run_stage(const char *message, char *run_id, size_t run_id_l
 /* Walk HEAD's history; `visit` returns non-zero to stop (negative: an error). */
 typedef int (*walk_fn)(void *arg, git_commit *c, const char *run_id, const char *stage);
 
-static int walk_head(struct staging *s, bool oldest_first, walk_fn visit, void *arg,
-		     struct err *e)
+static int walk_head(struct staging *s, bool oldest_first, walk_fn visit, void *arg, struct err *e)
 {
 	git_revwalk *walk = NULL;
 	git_oid oid;
@@ -1019,7 +1032,7 @@ static int walk_head(struct staging *s, bool oldest_first, walk_fn visit, void *
 		goto out;
 	}
 	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME |
-				  (oldest_first ? GIT_SORT_REVERSE : 0));
+					  (oldest_first ? GIT_SORT_REVERSE : 0));
 	rc = git_revwalk_push_head(walk);
 	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
 		rc = 0; /* no commit yet: nothing to visit */
@@ -1070,8 +1083,8 @@ static int run_commits_visit(void *arg, git_commit *c, const char *run_id, const
 	return a->fn(a->ctx, hex, stage, git_commit_message(c));
 }
 
-int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn fn,
-			void *ctx, struct err *e)
+int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn fn, void *ctx,
+			struct err *e)
 {
 	struct run_commits_arg a = { run_id, fn, ctx };
 	int rc;
@@ -1101,8 +1114,8 @@ static int find_stage_visit(void *arg, git_commit *c, const char *run_id, const 
 	return 1;
 }
 
-int staging_find_stage(struct staging *s, const char *stage, char oid_out[41],
-		       char *run_id_out, size_t run_id_len, struct err *e)
+int staging_find_stage(struct staging *s, const char *stage, char oid_out[41], char *run_id_out,
+		       size_t run_id_len, struct err *e)
 {
 	struct find_stage_arg a = { stage, oid_out, run_id_out, run_id_len };
 	int rc;
@@ -1114,7 +1127,8 @@ int staging_find_stage(struct staging *s, const char *stage, char oid_out[41],
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return err_set(e, ERR_NOTFOUND, "no %s commit in staging repo '%s'", stage, s->name);
+		return err_set(e, ERR_NOTFOUND, "no %s commit in staging repo '%s'", stage,
+			       s->name);
 	return 0;
 }
 
@@ -1137,10 +1151,10 @@ static bool dir_is_empty(const char *dir)
 
 /* What init finds in an existing directory. */
 enum dir_kind {
-	DIR_PLAIN,      /* not a git repository */
-	DIR_GIT_OTHER,  /* a git repository that is not a staging repo */
-	DIR_STAGING,    /* a staging repo: a work tree with pipeline.json and a commit */
-	DIR_UNFINISHED  /* an init that was interrupted before its commit */
+	DIR_PLAIN,     /* not a git repository */
+	DIR_GIT_OTHER, /* a git repository that is not a staging repo */
+	DIR_STAGING,   /* a staging repo: a work tree with pipeline.json and a commit */
+	DIR_UNFINISHED /* an init that was interrupted before its commit */
 };
 
 /* Only what an interrupted init leaves: .git, pipeline.json, .gitignore, temp files. */
@@ -1195,7 +1209,8 @@ static int read_file(const char *path, struct buf *out, struct err *e)
 	int rc = 0;
 
 	if (fd < 0)
-		return err_set(e, ERR_IO, "cannot read the pipeline '%s': %s", path, strerror(errno));
+		return err_set(e, ERR_IO, "cannot read the pipeline '%s': %s", path,
+			       strerror(errno));
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -1225,12 +1240,11 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char gitignore[] =
-	"# ashby2humaans: temporary files of interrupted atomic writes.\n"
-	".*.tmp-*\n";
+static const char gitignore[] = "# ashby2humaans: temporary files of interrupted atomic writes.\n"
+				".*.tmp-*\n";
 
-int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
-		 bool *created, struct err *e)
+int staging_init(const char *dir, const char *pipeline_src, const char *run_id, bool *created,
+		 struct err *e)
 {
 	static const char *const paths[] = { ".gitignore", "pipeline.json", NULL };
 	git_repository_init_options opts;
@@ -1262,9 +1276,10 @@ int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
 			break;
 		}
 		if (!resume && !dir_is_empty(dir))
-			return err_set(e, ERR_INVALID,
-				       "'%s' exists and is not empty: choose a new or empty directory",
-				       dir);
+			return err_set(
+				e, ERR_INVALID,
+				"'%s' exists and is not empty: choose a new or empty directory",
+				dir);
 	} else if (errno != ENOENT) {
 		return err_set(e, ERR_IO, "cannot use '%s': %s", dir, strerror(errno));
 	}
@@ -1277,10 +1292,12 @@ int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
 		goto out;
 	}
 	if (chmod(dir, 0700) < 0) {
-		rc = err_set(e, ERR_IO, "cannot restrict '%s' to its owner: %s", dir, strerror(errno));
+		rc = err_set(e, ERR_IO, "cannot restrict '%s' to its owner: %s", dir,
+			     strerror(errno));
 		goto out;
 	}
-	if ((rc = git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION)) < 0) {
+	if ((rc = git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION)) <
+	    0) {
 		rc = git_fail(e, rc, "cannot create a git repository in '%s'", dir);
 		goto out;
 	}

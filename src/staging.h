@@ -39,8 +39,8 @@ struct trailer {
  * repo is refused (ERR_INVALID). An init interrupted before its commit is
  * finished.
  */
-int staging_init(const char *dir, const char *pipeline_src, const char *run_id,
-		 bool *created, struct err *e);
+int staging_init(const char *dir, const char *pipeline_src, const char *run_id, bool *created,
+		 struct err *e);
 
 /*
  * Open an existing staging repo and take its lock. Caller closes with
@@ -91,8 +91,8 @@ int staging_append_line(struct staging *s, const char *relpath, const char *line
  */
 int staging_commit(struct staging *s, const char *const *paths, const char *stage,
 		   const char *run_id, const char *subject, const char *body,
-		   const struct trailer *extra, size_t nextra,
-		   char oid_out[41], bool *committed, struct err *e);
+		   const struct trailer *extra, size_t nextra, char oid_out[41], bool *committed,
+		   struct err *e);
 
 /* A fresh, unique run id: UTC "YYYYMMDDTHHMMSSZ", with "-2", "-3"... when a tag exists. `s` may be NULL (no check). */
 int staging_new_run_id(struct staging *s, char *out, size_t outlen, struct err *e);
@@ -107,8 +107,8 @@ int staging_head(struct staging *s, char oid_out[41], struct err *e);
  * Read `relpath` as it was at `rev` (a commit id, "HEAD", a tag such as
  * "run/2026..."). Appends to `out`. ERR_NOTFOUND when absent at that revision.
  */
-int staging_read_at(struct staging *s, const char *rev, const char *relpath,
-		    struct buf *out, struct err *e);
+int staging_read_at(struct staging *s, const char *rev, const char *relpath, struct buf *out,
+		    struct err *e);
 
 /*
  * List the run tags, newest first. Calls `fn` with the run id, the tag
@@ -128,16 +128,16 @@ int staging_list_runs(struct staging *s, staging_run_fn fn, void *ctx, struct er
  */
 typedef int (*staging_commit_fn)(void *ctx, const char *commit_hex, const char *stage,
 				 const char *message);
-int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn fn,
-			void *ctx, struct err *e);
+int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn fn, void *ctx,
+			struct err *e);
 
 /*
  * Find the newest commit on HEAD's history whose Stage trailer is `stage`
  * (e.g. "plan"); fills oid_out and, when run_id_out is not NULL, its Run-Id.
  * ERR_NOTFOUND when there is none.
  */
-int staging_find_stage(struct staging *s, const char *stage, char oid_out[41],
-		       char *run_id_out, size_t run_id_len, struct err *e);
+int staging_find_stage(struct staging *s, const char *stage, char oid_out[41], char *run_id_out,
+		       size_t run_id_len, struct err *e);
 
 /*
  * Resolve a revision (commit id prefix, tag name, "run/<id>", a bare run id

@@ -17,10 +17,9 @@
 #include "staging.h"
 #include "xalloc.h"
 
-const char *const transform_inputs[] = {
-	"applications", "candidates", "offers", "jobs", "departments", "locations", "users",
-	"custom_fields", "state", NULL
-};
+const char *const transform_inputs[] = { "applications", "candidates", "offers", "jobs",
+					 "departments",	 "locations",  "users",	 "custom_fields",
+					 "state",	 NULL };
 
 /* ------------------------------------------------------------------ */
 /* Conversions                                                         */
@@ -318,7 +317,7 @@ static char *text_of(const json_t *def, const json_t *v, const json_t *label)
 		size_t i;
 		json_t *el;
 
-		json_array_foreach(v, i, el) {
+		json_array_foreach (v, i, el) {
 			if (!json_is_string(el)) {
 				buf_release(&b);
 				return NULL;
@@ -368,7 +367,8 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 			r = json_boolean(json_is_true(value));
 		else if (json_is_string(value) && strcasecmp(json_string_value(value), "true") == 0)
 			r = json_true();
-		else if (json_is_string(value) && strcasecmp(json_string_value(value), "false") == 0)
+		else if (json_is_string(value) &&
+			 strcasecmp(json_string_value(value), "false") == 0)
 			r = json_false();
 		break;
 	case PT_SELECT:
@@ -382,14 +382,17 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 	case PT_MULTISELECT:
 		if (json_is_string(value)) {
 			r = json_array();
-			json_array_append_new(r, json_string(option_label(def, json_string_value(value))));
-		} else if (json_is_array(label) && json_array_size(label) == json_array_size(value)) {
+			json_array_append_new(
+				r, json_string(option_label(def, json_string_value(value))));
+		} else if (json_is_array(label) &&
+			   json_array_size(label) == json_array_size(value)) {
 			size_t i;
 			json_t *el;
 
 			r = json_array(); /* Ashby's own labels, when it sends them */
-			json_array_foreach(label, i, el) {
-				if (!json_is_string(el) || !json_is_string(json_array_get(value, i))) {
+			json_array_foreach (label, i, el) {
+				if (!json_is_string(el) ||
+				    !json_is_string(json_array_get(value, i))) {
 					json_decref(r);
 					r = NULL;
 					break;
@@ -401,13 +404,14 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 			json_t *el;
 
 			r = json_array();
-			json_array_foreach(value, i, el) {
+			json_array_foreach (value, i, el) {
 				if (!json_is_string(el)) {
 					json_decref(r);
 					r = NULL;
 					break;
 				}
-				json_array_append_new(r, json_string(option_label(def, json_string_value(el))));
+				json_array_append_new(
+					r, json_string(option_label(def, json_string_value(el))));
 			}
 		}
 		break;
@@ -423,9 +427,12 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 	}
 	if (!r) {
 		static const char *const what[] = {
-			[PT_TEXT] = "cannot be written as text", [PT_NUMBER] = "is not a number",
-			[PT_DATE] = "is not a date (YYYY-MM-DD)", [PT_BOOLEAN] = "is not true or false",
-			[PT_SELECT] = "is not a single option", [PT_MULTISELECT] = "is not a list of options",
+			[PT_TEXT] = "cannot be written as text",
+			[PT_NUMBER] = "is not a number",
+			[PT_DATE] = "is not a date (YYYY-MM-DD)",
+			[PT_BOOLEAN] = "is not true or false",
+			[PT_SELECT] = "is not a single option",
+			[PT_MULTISELECT] = "is not a list of options",
 			[PT_CURRENCY] = "is not an amount with an ISO 4217 currency code",
 		};
 
@@ -444,34 +451,61 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 
 /* Slots of a hire's values; the first OV__COUNT can be overridden. */
 enum slot {
-	S_FIRST, S_MIDDLE, S_LAST, S_EMAIL, S_PHONE, S_START, S_TITLE, S_DEPT, S_REPORTING,
-	S_LOCATION, S_SAL_AMOUNT, S_SAL_CURRENCY,
+	S_FIRST,
+	S_MIDDLE,
+	S_LAST,
+	S_EMAIL,
+	S_PHONE,
+	S_START,
+	S_TITLE,
+	S_DEPT,
+	S_REPORTING,
+	S_LOCATION,
+	S_SAL_AMOUNT,
+	S_SAL_CURRENCY,
 	OV__COUNT,
-	S_REPORTING_NAME = OV__COUNT, S_LOCATION_CITY,
+	S_REPORTING_NAME = OV__COUNT,
+	S_LOCATION_CITY,
 	S__COUNT
 };
 
 static const char *const slot_names[OV__COUNT] = {
-	[S_FIRST] = "firstName", [S_MIDDLE] = "middleName", [S_LAST] = "lastName",
-	[S_EMAIL] = "personalEmail", [S_PHONE] = "personalPhoneNumber",
-	[S_START] = "employmentStartDate", [S_TITLE] = "jobTitle", [S_DEPT] = "department",
-	[S_REPORTING] = "reportingTo", [S_LOCATION] = "location",
-	[S_SAL_AMOUNT] = "salaryAmount", [S_SAL_CURRENCY] = "salaryCurrency",
+	[S_FIRST] = "firstName",
+	[S_MIDDLE] = "middleName",
+	[S_LAST] = "lastName",
+	[S_EMAIL] = "personalEmail",
+	[S_PHONE] = "personalPhoneNumber",
+	[S_START] = "employmentStartDate",
+	[S_TITLE] = "jobTitle",
+	[S_DEPT] = "department",
+	[S_REPORTING] = "reportingTo",
+	[S_LOCATION] = "location",
+	[S_SAL_AMOUNT] = "salaryAmount",
+	[S_SAL_CURRENCY] = "salaryCurrency",
 };
 
 /* The pipeline field each slot belongs to. */
 static const enum pipeline_field slot_field[S__COUNT] = {
-	[S_FIRST] = PF_FIRST_NAME, [S_MIDDLE] = PF_MIDDLE_NAME, [S_LAST] = PF_LAST_NAME,
-	[S_EMAIL] = PF_PERSONAL_EMAIL, [S_PHONE] = PF_PERSONAL_PHONE, [S_START] = PF_START_DATE,
-	[S_TITLE] = PF_JOB_TITLE, [S_DEPT] = PF_DEPARTMENT, [S_REPORTING] = PF_REPORTING_TO,
-	[S_LOCATION] = PF_LOCATION, [S_SAL_AMOUNT] = PF_SALARY, [S_SAL_CURRENCY] = PF_SALARY,
-	[S_REPORTING_NAME] = PF_REPORTING_TO, [S_LOCATION_CITY] = PF_LOCATION,
+	[S_FIRST] = PF_FIRST_NAME,
+	[S_MIDDLE] = PF_MIDDLE_NAME,
+	[S_LAST] = PF_LAST_NAME,
+	[S_EMAIL] = PF_PERSONAL_EMAIL,
+	[S_PHONE] = PF_PERSONAL_PHONE,
+	[S_START] = PF_START_DATE,
+	[S_TITLE] = PF_JOB_TITLE,
+	[S_DEPT] = PF_DEPARTMENT,
+	[S_REPORTING] = PF_REPORTING_TO,
+	[S_LOCATION] = PF_LOCATION,
+	[S_SAL_AMOUNT] = PF_SALARY,
+	[S_SAL_CURRENCY] = PF_SALARY,
+	[S_REPORTING_NAME] = PF_REPORTING_TO,
+	[S_LOCATION_CITY] = PF_LOCATION,
 };
 
 struct override {
 	char *app_id;
 	int slot;
-	char *value;   /* NULL: clear the field */
+	char *value; /* NULL: clear the field */
 	size_t line;
 };
 
@@ -512,7 +546,8 @@ static int override_row(void *ctx, char **fields, size_t nfields, size_t line, s
 		if (nfields != 3 || strcasecmp(fields[0], "application_id") != 0 ||
 		    strcasecmp(fields[1], "field") != 0 || strcasecmp(fields[2], "value") != 0)
 			return err_set(e, ERR_INVALID,
-				       "%s: line %zu: expected the header row 'application_id,field,value'",
+				       "%s: line %zu: expected the header row "
+				       "'application_id,field,value'",
 				       ov->what, line);
 		ov->header_seen = true;
 		return 0;
@@ -520,8 +555,10 @@ static int override_row(void *ctx, char **fields, size_t nfields, size_t line, s
 	if (nfields == 1 && !*fields[0])
 		return 0; /* a blank line */
 	if (nfields != 3)
-		return err_set(e, ERR_INVALID, "%s: line %zu: expected 3 fields (application_id, field, value), got %zu",
-			       ov->what, line, nfields);
+		return err_set(
+			e, ERR_INVALID,
+			"%s: line %zu: expected 3 fields (application_id, field, value), got %zu",
+			ov->what, line, nfields);
 	o.app_id = trim_dup(fields[0]);
 	field = trim_dup(fields[1]);
 	value = trim_dup(fields[2]);
@@ -537,15 +574,16 @@ static int override_row(void *ctx, char **fields, size_t nfields, size_t line, s
 
 		for (i = 0; i < OV__COUNT; i++)
 			buf_addf(&b, "%s%s", i ? ", " : "", slot_names[i]);
-		rc = err_set(e, ERR_INVALID, "%s: line %zu: unknown field '%s' (expected %s)", ov->what,
-			     line, field, b.data);
+		rc = err_set(e, ERR_INVALID, "%s: line %zu: unknown field '%s' (expected %s)",
+			     ov->what, line, field, b.data);
 		buf_release(&b);
 		goto out;
 	}
 	if (!*value) {
 		if (slot_required_always(o.slot)) {
-			rc = err_set(e, ERR_INVALID, "%s: line %zu: %s is required and cannot be cleared",
-				     ov->what, line, field);
+			rc = err_set(e, ERR_INVALID,
+				     "%s: line %zu: %s is required and cannot be cleared", ov->what,
+				     line, field);
 			goto out;
 		}
 	} else if ((o.slot == S_EMAIL && !transform_email_valid(value)) ||
@@ -555,18 +593,22 @@ static int override_row(void *ctx, char **fields, size_t nfields, size_t line, s
 		   (o.slot == S_SAL_CURRENCY && !transform_currency_valid(value)) ||
 		   (o.slot == S_REPORTING && !transform_email_valid(value))) {
 		static const char *const expect[OV__COUNT] = {
-			[S_EMAIL] = "an email address", [S_REPORTING] = "the manager's email address",
-			[S_START] = "a date YYYY-MM-DD", [S_SAL_AMOUNT] = "a decimal amount such as 85000 or 85000.50",
+			[S_EMAIL] = "an email address",
+			[S_REPORTING] = "the manager's email address",
+			[S_START] = "a date YYYY-MM-DD",
+			[S_SAL_AMOUNT] = "a decimal amount such as 85000 or 85000.50",
 			[S_SAL_CURRENCY] = "an ISO 4217 code such as GBP",
 		};
 
-		rc = err_set(e, ERR_INVALID, "%s: line %zu: %s value '%s' is not %s", ov->what, line,
-			     field, value, expect[o.slot]);
+		rc = err_set(e, ERR_INVALID, "%s: line %zu: %s value '%s' is not %s", ov->what,
+			     line, field, value, expect[o.slot]);
 		goto out;
 	}
 	for (i = 0; i < ov->n; i++)
 		if (ov->v[i].slot == o.slot && strcmp(ov->v[i].app_id, o.app_id) == 0) {
-			rc = err_set(e, ERR_INVALID, "%s: line %zu: duplicate override of %s for application '%s' (also line %zu)",
+			rc = err_set(e, ERR_INVALID,
+				     "%s: line %zu: duplicate override of %s for application '%s' "
+				     "(also line %zu)",
 				     ov->what, line, field, o.app_id, ov->v[i].line);
 			goto out;
 		}
@@ -597,8 +639,8 @@ int overrides_parse(struct overrides **out, const char *data, size_t len, const 
 	ov->what = what;
 	rc = csv_parse_text(data, len, what, override_row, ov, e);
 	if (rc == 0 && !ov->header_seen && len > 0)
-		rc = err_set(e, ERR_INVALID, "%s: expected the header row 'application_id,field,value'",
-			     what);
+		rc = err_set(e, ERR_INVALID,
+			     "%s: expected the header row 'application_id,field,value'", what);
 	ov->what = NULL;
 	if (rc < 0) {
 		overrides_free(ov);
@@ -627,8 +669,7 @@ size_t overrides_count(const struct overrides *ov)
 	return ov ? ov->n : 0;
 }
 
-size_t overrides_describe(const struct overrides *ov, const json_t *applications,
-			  struct buf *out)
+size_t overrides_describe(const struct overrides *ov, const json_t *applications, struct buf *out)
 {
 	size_t i, unmatched = 0;
 
@@ -651,10 +692,10 @@ struct ctx {
 	const struct pipeline *p;
 	const struct overrides *ov;
 	json_t *cand_idx, *job_idx, *dept_idx, *loc_idx, *user_idx; /* id -> record (owned) */
-	json_t *offer_idx;                                          /* application id -> [offers] (owned) */
-	const json_t *state;                                        /* borrowed */
-	const json_t **defs;                                        /* per pipeline custom entry, borrowed */
-	const json_t *legal_def;                                    /* borrowed */
+	json_t *offer_idx;	 /* application id -> [offers] (owned) */
+	const json_t *state;	 /* borrowed */
+	const json_t **defs;	 /* per pipeline custom entry, borrowed */
+	const json_t *legal_def; /* borrowed */
 };
 
 struct hire {
@@ -663,10 +704,10 @@ struct hire {
 	const char *candidate_id;
 	const json_t *app, *cand, *job, *offer; /* borrowed */
 	char *v[S__COUNT];
-	char *note[S__COUNT];  /* why the value is missing (v NULL) or invalid (v set) */
+	char *note[S__COUNT]; /* why the value is missing (v NULL) or invalid (v set) */
 	bool review;
 	size_t words;
-	json_t *person_extra;  /* person fields mapped from custom fields */
+	json_t *person_extra; /* person fields mapped from custom fields */
 	json_t *custom_values;
 	json_t *warnings;
 	struct buf fields, reasons;
@@ -685,7 +726,7 @@ static json_t *index_by(const json_t *arr, const char *key)
 	json_t *idx = json_object(), *el;
 	size_t i;
 
-	json_array_foreach(arr, i, el) {
+	json_array_foreach (arr, i, el) {
 		const char *id = json_get_str(el, key);
 
 		if (id && !json_object_get(idx, id))
@@ -699,7 +740,7 @@ static json_t *group_by(const json_t *arr, const char *key)
 	json_t *idx = json_object(), *el;
 	size_t i;
 
-	json_array_foreach(arr, i, el) {
+	json_array_foreach (arr, i, el) {
 		const char *id = json_get_str(el, key);
 		json_t *g;
 
@@ -716,8 +757,8 @@ static json_t *group_by(const json_t *arr, const char *key)
 }
 
 static int resolve_def(const json_t *defs, enum pipeline_object obj, const char *id,
-		       const char *title, const char *path, const char *what,
-		       const json_t **out, struct err *e)
+		       const char *title, const char *path, const char *what, const json_t **out,
+		       struct err *e)
 {
 	const char *objname = pipeline_object_name(obj);
 	const json_t *found = NULL;
@@ -725,14 +766,16 @@ static int resolve_def(const json_t *defs, enum pipeline_object obj, const char 
 	size_t i, n = 0;
 
 	*out = NULL;
-	json_array_foreach(defs, i, el) {
+	json_array_foreach (defs, i, el) {
 		const char *t = json_get_str(el, "objectType");
 
 		if (id ? !json_get_str(el, "id") || strcmp(json_get_str(el, "id"), id) != 0
-		       : !json_get_str(el, "title") || strcmp(json_get_str(el, "title"), title) != 0)
+		       : !json_get_str(el, "title") ||
+				    strcmp(json_get_str(el, "title"), title) != 0)
 			continue;
 		if (id && t && strcmp(t, objname) != 0)
-			return err_set(e, ERR_INVALID, "%s: %s: Ashby custom field '%s' belongs to %s, not %s",
+			return err_set(e, ERR_INVALID,
+				       "%s: %s: Ashby custom field '%s' belongs to %s, not %s",
 				       what, path, id, t, objname);
 		if (!id && t && strcmp(t, objname) != 0)
 			continue;
@@ -741,10 +784,12 @@ static int resolve_def(const json_t *defs, enum pipeline_object obj, const char 
 		n++;
 	}
 	if (!found)
-		return err_set(e, ERR_INVALID, "%s: %s: no %s custom field %s '%s' in extract/custom_fields.json",
+		return err_set(e, ERR_INVALID,
+			       "%s: %s: no %s custom field %s '%s' in extract/custom_fields.json",
 			       what, path, objname, id ? "with id" : "titled", id ? id : title);
 	if (n > 1)
-		return err_set(e, ERR_INVALID, "%s: %s: %zu %s custom fields are titled '%s': name it by 'id'",
+		return err_set(e, ERR_INVALID,
+			       "%s: %s: %zu %s custom fields are titled '%s': name it by 'id'",
 			       what, path, n, objname, title);
 	*out = found;
 	return 0;
@@ -779,9 +824,13 @@ static int ctx_init(struct ctx *c, const struct pipeline *p, const json_t *x,
 			return rc;
 		ftype = json_get_str(c->defs[i], "fieldType");
 		if (!transform_type_applies(pc->type, ftype))
-			return err_set(e, ERR_INVALID, "pipeline.json: customFields[%zu].type: type '%s' cannot apply to Ashby field '%s' of type %s",
+			return err_set(e, ERR_INVALID,
+				       "pipeline.json: customFields[%zu].type: type '%s' cannot "
+				       "apply to Ashby field '%s' of type %s",
 				       i, pipeline_type_name(pc->type),
-				       json_get_str(c->defs[i], "title") ? json_get_str(c->defs[i], "title") : "?",
+				       json_get_str(c->defs[i], "title")
+					       ? json_get_str(c->defs[i], "title")
+					       : "?",
 				       ftype);
 	}
 	if (p->legal_name_id || p->legal_name_title)
@@ -808,8 +857,8 @@ static void hire_set(struct hire *h, int slot, const char *value)
 	h->v[slot] = value ? xstrdup(value) : NULL;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void hire_note(struct hire *h, int slot, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void hire_note(struct hire *h, int slot,
+							    const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -821,8 +870,8 @@ static void hire_note(struct hire *h, int slot, const char *fmt, ...)
 	h->note[slot] = buf_detach(&b, NULL);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void hire_reject(struct hire *h, const char *field, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void hire_reject(struct hire *h, const char *field,
+							      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -836,8 +885,7 @@ static void hire_reject(struct hire *h, const char *field, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3)))
-static void hire_warn(struct hire *h, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void hire_warn(struct hire *h, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -894,7 +942,7 @@ static const json_t *pick_offer(const struct ctx *c, const char *app_id)
 	json_t *el;
 	size_t i;
 
-	json_array_foreach(json_object_get(c->offer_idx, app_id), i, el) {
+	json_array_foreach (json_object_get(c->offer_idx, app_id), i, el) {
 		const char *st = json_get_str(el, "acceptanceStatus");
 		const char *d, *bd;
 		int cmp;
@@ -951,7 +999,9 @@ static void map_names(const struct ctx *c, struct hire *h)
 		hire_note(h, S_FIRST, "candidate has no name");
 		hire_note(h, S_LAST, "candidate has no name");
 	} else if (ns.words == 1) {
-		hire_note(h, S_LAST, "single-word %s '%s' has no last name: add a lastName override to overrides.csv",
+		hire_note(h, S_LAST,
+			  "single-word %s '%s' has no last name: add a lastName override to "
+			  "overrides.csv",
 			  legal ? "legal name" : "name", ns.first);
 	}
 	name_split_release(&ns);
@@ -972,7 +1022,8 @@ static void map_contact(struct hire *h)
 			email = json_get_str(personal, "value");
 	}
 	if (!email)
-		email = json_get_str(json_array_get(json_get_arr(h->cand, "emailAddresses"), 0), "value");
+		email = json_get_str(json_array_get(json_get_arr(h->cand, "emailAddresses"), 0),
+				     "value");
 	hire_set_clean(h, S_EMAIL, email);
 	if (!h->v[S_EMAIL])
 		hire_note(h, S_EMAIL, "candidate has no email address");
@@ -1022,12 +1073,14 @@ static void map_offer(const struct ctx *c, struct hire *h)
 		char *r = value_repr(json_object_get(sal, "value"));
 
 		hire_set(h, S_SAL_AMOUNT, r);
-		hire_note(h, S_SAL_AMOUNT, "accepted offer '%s' salary value %s is not a number", oid, r);
+		hire_note(h, S_SAL_AMOUNT, "accepted offer '%s' salary value %s is not a number",
+			  oid, r);
 		free(r);
 	} else {
 		hire_set(h, S_SAL_AMOUNT, money);
 		if (money[0] == '-')
-			hire_note(h, S_SAL_AMOUNT, "accepted offer '%s' salary %s is negative", oid, money);
+			hire_note(h, S_SAL_AMOUNT, "accepted offer '%s' salary %s is negative", oid,
+				  money);
 	}
 	cur = json_get_str(sal, "currencyCode");
 	if (!cur) {
@@ -1035,20 +1088,23 @@ static void map_offer(const struct ctx *c, struct hire *h)
 	} else {
 		hire_set(h, S_SAL_CURRENCY, cur);
 		if (!transform_currency_valid(cur))
-			hire_note(h, S_SAL_CURRENCY, "accepted offer '%s' salary currency '%s' is not an ISO 4217 code",
-				  oid, cur);
+			hire_note(
+				h, S_SAL_CURRENCY,
+				"accepted offer '%s' salary currency '%s' is not an ISO 4217 code",
+				oid, cur);
 	}
 }
 
 /* A hiring team entry whose role matches, from the application, else the job. */
 static const json_t *find_manager(const struct ctx *c, const struct hire *h)
 {
-	const json_t *teams[2] = { json_get_arr(h->app, "hiringTeam"), json_get_arr(h->job, "hiringTeam") };
+	const json_t *teams[2] = { json_get_arr(h->app, "hiringTeam"),
+				   json_get_arr(h->job, "hiringTeam") };
 	size_t t, i;
 	json_t *el;
 
 	for (t = 0; t < 2; t++)
-		json_array_foreach(teams[t], i, el) {
+		json_array_foreach (teams[t], i, el) {
 			const char *role = json_get_str(el, "role");
 
 			if (role && strcasecmp(role, c->p->hiring_manager_role) == 0)
@@ -1075,22 +1131,26 @@ static void map_job(const struct ctx *c, struct hire *h)
 	dept = dept_id ? json_object_get(c->dept_idx, dept_id) : NULL;
 	hire_set_clean(h, S_DEPT, json_get_str(dept, "name"));
 	if (!h->v[S_DEPT])
-		hire_note(h, S_DEPT, dept_id ? "department '%s' of job '%s' is not in extract/departments.json"
-					     : "job '%s' has no department%s", dept_id ? dept_id : jid,
-			  dept_id ? jid : "");
+		hire_note(h, S_DEPT,
+			  dept_id ? "department '%s' of job '%s' is not in extract/departments.json"
+				  : "job '%s' has no department%s",
+			  dept_id ? dept_id : jid, dept_id ? jid : "");
 
 	loc = loc_id ? json_object_get(c->loc_idx, loc_id) : NULL;
 	hire_set_clean(h, S_LOCATION, json_get_str(loc, "name"));
-	hire_set_clean(h, S_LOCATION_CITY,
-		       json_string_value(json_get_path(loc, "address.postalAddress.addressLocality")));
+	hire_set_clean(
+		h, S_LOCATION_CITY,
+		json_string_value(json_get_path(loc, "address.postalAddress.addressLocality")));
 	if (!h->v[S_LOCATION])
-		hire_note(h, S_LOCATION, loc_id ? "location '%s' of job '%s' is not in extract/locations.json"
-						: "job '%s' has no location%s", loc_id ? loc_id : jid,
-			  loc_id ? jid : "");
+		hire_note(h, S_LOCATION,
+			  loc_id ? "location '%s' of job '%s' is not in extract/locations.json"
+				 : "job '%s' has no location%s",
+			  loc_id ? loc_id : jid, loc_id ? jid : "");
 
 	mgr = find_manager(c, h);
 	if (!mgr) {
-		hire_note(h, S_REPORTING, "no '%s' in the hiring team of the application or job '%s'",
+		hire_note(h, S_REPORTING,
+			  "no '%s' in the hiring team of the application or job '%s'",
 			  c->p->hiring_manager_role, jid);
 	} else {
 		const char *uid = json_get_str(mgr, "userId");
@@ -1098,17 +1158,19 @@ static void map_job(const struct ctx *c, struct hire *h)
 		const char *email = json_get_str(mgr, "email") ? json_get_str(mgr, "email")
 							       : json_get_str(user, "email");
 		const char *fn = json_get_str(mgr, "firstName") ? json_get_str(mgr, "firstName")
-							       : json_get_str(user, "firstName");
+								: json_get_str(user, "firstName");
 		const char *ln = json_get_str(mgr, "lastName") ? json_get_str(mgr, "lastName")
-							      : json_get_str(user, "lastName");
+							       : json_get_str(user, "lastName");
 		char *full = xasprintf("%s%s%s", fn ? fn : "", fn && ln ? " " : "", ln ? ln : "");
 
 		hire_set_clean(h, S_REPORTING, email);
 		hire_set_clean(h, S_REPORTING_NAME, full);
 		if (!h->v[S_REPORTING]) {
-			hire_note(h, S_REPORTING, "the hiring manager (user '%s') has no email", uid ? uid : "?");
+			hire_note(h, S_REPORTING, "the hiring manager (user '%s') has no email",
+				  uid ? uid : "?");
 		} else if (!transform_email_valid(h->v[S_REPORTING])) {
-			hire_note(h, S_REPORTING, "the hiring manager's email '%s' is not a valid address",
+			hire_note(h, S_REPORTING,
+				  "the hiring manager's email '%s' is not a valid address",
 				  h->v[S_REPORTING]);
 		}
 		free(full);
@@ -1118,10 +1180,14 @@ static void map_job(const struct ctx *c, struct hire *h)
 static const json_t *custom_holder(const struct hire *h, enum pipeline_object o)
 {
 	switch (o) {
-	case PO_CANDIDATE: return h->cand;
-	case PO_APPLICATION: return h->app;
-	case PO_JOB: return h->job;
-	case PO_OFFER: return json_get_obj(h->offer, "latestVersion");
+	case PO_CANDIDATE:
+		return h->cand;
+	case PO_APPLICATION:
+		return h->app;
+	case PO_JOB:
+		return h->job;
+	case PO_OFFER:
+		return json_get_obj(h->offer, "latestVersion");
 	}
 	return NULL;
 }
@@ -1133,25 +1199,30 @@ static void map_custom(const struct ctx *c, struct hire *h)
 	for (i = 0; i < c->p->ncustom; i++) {
 		const struct pipeline_custom *pc = &c->p->custom[i];
 		const json_t *entry = custom_entry(custom_holder(h, pc->object), c->defs[i]);
-		const char *title = json_get_str(c->defs[i], "title") ? json_get_str(c->defs[i], "title")
-								      : pc->target;
+		const char *title = json_get_str(c->defs[i], "title")
+					    ? json_get_str(c->defs[i], "title")
+					    : pc->target;
 		const char *objname = pipeline_object_name(pc->object);
 		char why[256];
 		json_t *val = NULL;
 		int rc;
 
 		rc = transform_custom_value(pc->type, c->defs[i], json_object_get(entry, "value"),
-					    json_object_get(entry, "valueLabel"), &val, why, sizeof(why));
+					    json_object_get(entry, "valueLabel"), &val, why,
+					    sizeof(why));
 		if (rc == ERR_NOTFOUND) {
 			if (pc->required)
-				hire_reject(h, pc->target, "%s custom field '%s' has no value", objname, title);
+				hire_reject(h, pc->target, "%s custom field '%s' has no value",
+					    objname, title);
 			continue;
 		}
 		if (rc < 0) {
 			if (pc->required)
-				hire_reject(h, pc->target, "%s custom field '%s': %s", objname, title, why);
+				hire_reject(h, pc->target, "%s custom field '%s': %s", objname,
+					    title, why);
 			else
-				hire_warn(h, "%s custom field '%s' left out: %s", objname, title, why);
+				hire_warn(h, "%s custom field '%s' left out: %s", objname, title,
+					  why);
 			continue;
 		}
 		if (pc->to_person) {
@@ -1201,8 +1272,8 @@ static void apply_overrides(const struct ctx *c, struct hire *h)
 /* Check every mapped field; the reasons go into h->reasons. */
 static void validate(const struct ctx *c, struct hire *h)
 {
-	static const int slots[] = { S_START, S_FIRST, S_MIDDLE, S_LAST, S_EMAIL, S_PHONE, S_TITLE,
-				     S_DEPT, S_REPORTING, S_LOCATION };
+	static const int slots[] = { S_START, S_FIRST, S_MIDDLE, S_LAST,      S_EMAIL,
+				     S_PHONE, S_TITLE, S_DEPT,	 S_REPORTING, S_LOCATION };
 	const struct pipeline_field_map *fm;
 	size_t i;
 
@@ -1226,11 +1297,15 @@ static void validate(const struct ctx *c, struct hire *h)
 		hire_reject(h, "salary", "%s", h->note[S_SAL_CURRENCY]);
 	if (!h->v[S_SAL_AMOUNT] && !h->v[S_SAL_CURRENCY]) {
 		if (fm->required)
-			hire_reject(h, "salary", "%s", h->note[S_SAL_AMOUNT] ? h->note[S_SAL_AMOUNT] : "no salary");
+			hire_reject(h, "salary", "%s",
+				    h->note[S_SAL_AMOUNT] ? h->note[S_SAL_AMOUNT] : "no salary");
 	} else if (!h->v[S_SAL_AMOUNT]) {
-		hire_reject(h, "salary", "%s", h->note[S_SAL_AMOUNT] ? h->note[S_SAL_AMOUNT] : "salary has no amount");
+		hire_reject(h, "salary", "%s",
+			    h->note[S_SAL_AMOUNT] ? h->note[S_SAL_AMOUNT] : "salary has no amount");
 	} else if (!h->v[S_SAL_CURRENCY]) {
-		hire_reject(h, "salary", "%s", h->note[S_SAL_CURRENCY] ? h->note[S_SAL_CURRENCY] : "salary has no currency");
+		hire_reject(h, "salary", "%s",
+			    h->note[S_SAL_CURRENCY] ? h->note[S_SAL_CURRENCY]
+						    : "salary has no currency");
 	}
 }
 
@@ -1315,8 +1390,9 @@ static json_t *hire_record(const struct ctx *c, struct hire *h)
 		if (!issued || transform_date(issued, date) < 0)
 			issued = json_get_str(json_get_obj(h->offer, "latestVersion"), "createdAt");
 		put(d, "documentType", c->p->offer_letter_type);
-		put(d, "name", json_get_str(file, "name") ? json_get_str(file, "name")
-							  : json_get_str(file, "path"));
+		put(d, "name",
+		    json_get_str(file, "name") ? json_get_str(file, "name")
+					       : json_get_str(file, "path"));
 		put(d, "path", json_get_str(file, "path"));
 		put(d, "sha256", json_get_str(file, "sha256"));
 		if (issued && transform_date(issued, date) == 0)
@@ -1335,9 +1411,8 @@ static int cmp_app(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-int transform_records(const struct pipeline *p, const json_t *extract,
-		      const struct overrides *ov, json_t **new_hires, json_t **rejects,
-		      struct err *e)
+int transform_records(const struct pipeline *p, const json_t *extract, const struct overrides *ov,
+		      json_t **new_hires, json_t **rejects, struct err *e)
 {
 	const json_t *apps = arr_of(extract, "applications");
 	json_t **sorted = NULL, *hires = NULL, *rej = NULL, *el;
@@ -1349,7 +1424,7 @@ int transform_records(const struct pipeline *p, const json_t *extract,
 	if ((rc = ctx_init(&c, p, extract, ov, e)) < 0)
 		goto out;
 	sorted = xcalloc(json_array_size(apps) + 1, sizeof(*sorted));
-	json_array_foreach(apps, i, el) {
+	json_array_foreach (apps, i, el) {
 		const char *st = json_get_str(el, "status");
 
 		if (!json_get_str(el, "id") || (st && strcmp(st, "Hired") != 0))
@@ -1373,13 +1448,14 @@ int transform_records(const struct pipeline *p, const json_t *extract,
 		if (i > 0 && strcmp(h.id, json_get_str(sorted[i - 1], "id")) == 0)
 			continue; /* the same application twice: the first one stands */
 		ac = json_get_obj(h.app, "candidate");
-		id = json_get_str(ac, "id") ? json_get_str(ac, "id") : json_get_str(h.app, "candidateId");
+		id = json_get_str(ac, "id") ? json_get_str(ac, "id")
+					    : json_get_str(h.app, "candidateId");
 		h.cand = id ? json_object_get(c.cand_idx, id) : NULL;
 		if (!h.cand)
 			h.cand = ac;
 		h.candidate_id = json_get_str(h.cand, "id") ? json_get_str(h.cand, "id") : id;
 		h.name = json_get_str(h.cand, "name") ? json_get_str(h.cand, "name")
-						     : json_get_str(ac, "name");
+						      : json_get_str(ac, "name");
 		id = json_get_str(json_get_obj(h.app, "job"), "id");
 		if (!id)
 			id = json_get_str(h.app, "jobId");
@@ -1431,16 +1507,27 @@ static const char *path_str(const json_t *rec, const char *path)
 void transform_hires_csv(const json_t *new_hires, struct buf *out)
 {
 	static const char *const header[] = {
-		"application_id", "first_name", "middle_name", "last_name", "personal_email",
-		"personal_phone", "start_date", "job_title", "department", "reporting_to_email",
-		"location", "salary_amount", "salary_currency", "review", NULL
+		"application_id",     "first_name",	"middle_name",
+		"last_name",	      "personal_email", "personal_phone",
+		"start_date",	      "job_title",	"department",
+		"reporting_to_email", "location",	"salary_amount",
+		"salary_currency",    "review",		NULL
 	};
-	static const char *const paths[] = {
-		"id", "person.firstName", "person.middleName", "person.lastName",
-		"person.personalEmail", "person.personalPhoneNumber", "person.employmentStartDate",
-		"jobRole.jobTitle", "jobRole.department", "reportingTo.email", "location.name",
-		"salary.amount", "salary.currency", "review", NULL
-	};
+	static const char *const paths[] = { "id",
+					     "person.firstName",
+					     "person.middleName",
+					     "person.lastName",
+					     "person.personalEmail",
+					     "person.personalPhoneNumber",
+					     "person.employmentStartDate",
+					     "jobRole.jobTitle",
+					     "jobRole.department",
+					     "reportingTo.email",
+					     "location.name",
+					     "salary.amount",
+					     "salary.currency",
+					     "review",
+					     NULL };
 	struct csv_writer w;
 	json_t *rec;
 	size_t i, k;
@@ -1449,7 +1536,7 @@ void transform_hires_csv(const json_t *new_hires, struct buf *out)
 	for (k = 0; header[k]; k++)
 		csv_writer_field(&w, header[k]);
 	csv_writer_end_row(&w);
-	json_array_foreach(new_hires, i, rec) {
+	json_array_foreach (new_hires, i, rec) {
 		for (k = 0; paths[k]; k++)
 			csv_writer_field(&w, path_str(rec, paths[k]));
 		csv_writer_end_row(&w);
@@ -1471,7 +1558,7 @@ void transform_rejects_csv(const json_t *rejects, struct buf *out)
 	csv_writer_field(&w, "fields");
 	csv_writer_field(&w, "reason");
 	csv_writer_end_row(&w);
-	json_array_foreach(rejects, i, rec) {
+	json_array_foreach (rejects, i, rec) {
 		for (k = 0; cols[k]; k++)
 			csv_writer_field(&w, json_get_str(rec, cols[k]));
 		csv_writer_end_row(&w);
@@ -1499,10 +1586,12 @@ static int load_extract(struct staging *s, json_t **out, struct err *e)
 		if (rc == ERR_NOTFOUND && i > 0) {
 			err_clear(e);
 			rc = 0;
-			v = strcmp(transform_inputs[i], "state") == 0 ? json_object() : json_array();
+			v = strcmp(transform_inputs[i], "state") == 0 ? json_object()
+								      : json_array();
 		} else if (rc == ERR_NOTFOUND) {
 			rc = err_set(e, ERR_NOTFOUND,
-				     "extract/applications.json not found: run 'ashby2humaans extract' first");
+				     "extract/applications.json not found: run 'ashby2humaans "
+				     "extract' first");
 			break;
 		}
 		if (rc < 0)
@@ -1548,14 +1637,14 @@ int transform_stage(struct run *r, struct err *e)
 	if ((rc = transform_records(p, x, ov, &hires, &rej, e)) < 0)
 		goto out;
 
-	json_array_foreach(json_object_get(x, "applications"), i, el) {
+	json_array_foreach (json_object_get(x, "applications"), i, el) {
 		const char *st = json_get_str(el, "status");
 
 		hired += !st || strcmp(st, "Hired") == 0;
 	}
-	json_array_foreach(hires, i, el)
+	json_array_foreach (hires, i, el)
 		review += json_object_get(el, "review") != NULL;
-	json_array_foreach(rej, i, el)
+	json_array_foreach (rej, i, el)
 		log_warn("transform: set aside %s (%s): %s", json_get_str(el, "id"),
 			 json_get_str(el, "candidate"), json_get_str(el, "reason"));
 
@@ -1575,7 +1664,8 @@ int transform_stage(struct run *r, struct err *e)
 		buf_adds(&body, "Overrides applied (overrides.csv):\n");
 		unmatched = overrides_describe(ov, json_object_get(x, "applications"), &body);
 		if (unmatched)
-			log_warn("transform: %zu override(s) in overrides.csv match no hired application",
+			log_warn("transform: %zu override(s) in overrides.csv match no hired "
+				 "application",
 				 unmatched);
 	}
 	snprintf(subject, sizeof(subject), "transform: %zu hires, %zu set aside, %zu to review",

@@ -53,8 +53,7 @@ size_t overrides_count(const struct overrides *ov);
  * `out`, marking those whose application is not among `applications` (an
  * array of Ashby applications, may be NULL). Returns how many matched none.
  */
-size_t overrides_describe(const struct overrides *ov, const json_t *applications,
-			  struct buf *out);
+size_t overrides_describe(const struct overrides *ov, const json_t *applications, struct buf *out);
 
 /* ---- the pure core ---- */
 
@@ -72,9 +71,8 @@ extern const char *const transform_inputs[];
  * to the Ashby field) fails the whole call with ERR_INVALID; a problem with
  * one hire sets that hire aside.
  */
-int transform_records(const struct pipeline *p, const json_t *extract,
-		      const struct overrides *ov, json_t **new_hires, json_t **rejects,
-		      struct err *e);
+int transform_records(const struct pipeline *p, const json_t *extract, const struct overrides *ov,
+		      json_t **new_hires, json_t **rejects, struct err *e);
 
 /* The CSV views, appended to `out` (header row first). */
 void transform_hires_csv(const json_t *new_hires, struct buf *out);

@@ -9,12 +9,12 @@
 
 #include <stddef.h>
 
-void *xmalloc(size_t n);                   /* caller frees */
-void *xcalloc(size_t nmemb, size_t size);  /* caller frees */
-void *xrealloc(void *p, size_t n);         /* caller frees the result */
-char *xstrdup(const char *s);              /* caller frees */
-char *xstrndup(const char *s, size_t n);   /* caller frees */
-char *xasprintf(const char *fmt, ...)      /* caller frees */
+void *xmalloc(size_t n);		  /* caller frees */
+void *xcalloc(size_t nmemb, size_t size); /* caller frees */
+void *xrealloc(void *p, size_t n);	  /* caller frees the result */
+char *xstrdup(const char *s);		  /* caller frees */
+char *xstrndup(const char *s, size_t n);  /* caller frees */
+char *xasprintf(const char *fmt, ...)	  /* caller frees */
 	__attribute__((format(printf, 1, 2)));
 
 #endif

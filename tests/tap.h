@@ -12,8 +12,7 @@
 
 static int tap_n, tap_failed;
 
-__attribute__((format(printf, 2, 3), unused))
-static int ok(int cond, const char *fmt, ...)
+__attribute__((format(printf, 2, 3), unused)) static int ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,20 +28,18 @@ static int ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-__attribute__((unused))
-static int is_str(const char *got, const char *want, const char *name)
+__attribute__((unused)) static int is_str(const char *got, const char *want, const char *name)
 {
-	int cond = (got == NULL && want == NULL) ||
-		   (got && want && strcmp(got, want) == 0);
+	int cond = (got == NULL && want == NULL) || (got && want && strcmp(got, want) == 0);
 
 	ok(cond, "%s", name);
 	if (!cond)
-		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)", want ? want : "(null)");
+		printf("#   got:  '%s'\n#   want: '%s'\n", got ? got : "(null)",
+		       want ? want : "(null)");
 	return cond;
 }
 
-__attribute__((unused))
-static int is_int(long long got, long long want, const char *name)
+__attribute__((unused)) static int is_int(long long got, long long want, const char *name)
 {
 	int cond = got == want;
 
@@ -52,8 +49,7 @@ static int is_int(long long got, long long want, const char *name)
 	return cond;
 }
 
-__attribute__((format(printf, 1, 2), unused))
-static void diag(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), unused)) static void diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -64,8 +60,7 @@ static void diag(const char *fmt, ...)
 	putchar('\n');
 }
 
-__attribute__((unused))
-static int tap_done(void)
+__attribute__((unused)) static int tap_done(void)
 {
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;

@@ -39,14 +39,15 @@ void http_response_release(struct http_response *r)
 	r->request_id = NULL;
 }
 
-int http_do(struct http_client *c, const struct http_request *req,
-	    struct http_response *resp, struct err *e)
+int http_do(struct http_client *c, const struct http_request *req, struct http_response *resp,
+	    struct err *e)
 {
 	const struct canned *k;
 
 	(void)c;
 	if (nsent < 8) {
-		snprintf(sent_path[nsent], sizeof(sent_path[nsent]), "%s %s", req->method, req->path);
+		snprintf(sent_path[nsent], sizeof(sent_path[nsent]), "%s %s", req->method,
+			 req->path);
 		sent_body[nsent] = xstrdup(req->json_body ? req->json_body : "");
 		nsent++;
 	}
@@ -87,19 +88,49 @@ static int call(const char *endpoint, const struct canned *s, json_t **res, stru
 
 static void test_envelope(void)
 {
-	static const struct canned okc = { 200, "{\"success\":true,\"results\":{\"id\":\"c1\",\"name\":\"Zoë\"}}", "req_1", 0 };
-	static const struct canned biz = { 200, "{\"success\":false,\"errorInfo\":{\"code\":\"invalid_input\",\"message\":\"id is required\",\"requestId\":\"req_body\"},\"errors\":[\"id is required\"]}", NULL, 0 };
-	static const struct canned deprecated = { 200, "{\"success\":false,\"errorInfo\":null,\"errors\":[\"candidate_not_found\"]}", "req_3", 0 };
-	static const struct canned objerr = { 200, "{\"success\":false,\"errors\":[{\"message\":\"bad id\",\"parameter\":\"id\"}]}", "req_4", 0 };
-	static const struct canned perm = { 403, "{\"success\":false,\"errorInfo\":{\"code\":\"missing_endpoint_permission\",\"message\":\"missing Offers\",\"requestId\":\"req_5\"}}", "req_5", 0 };
-	static const struct canned unauth = { 401, "<html><body>401 Unauthorized</body></html>", "req_6", 0 };
+	static const struct canned okc = {
+		200, "{\"success\":true,\"results\":{\"id\":\"c1\",\"name\":\"Zoë\"}}", "req_1", 0
+	};
+	static const struct canned biz = {
+		200,
+		"{\"success\":false,\"errorInfo\":{\"code\":\"invalid_input\",\"message\":\"id is "
+		"required\",\"requestId\":\"req_body\"},\"errors\":[\"id is required\"]}",
+		NULL, 0
+	};
+	static const struct canned deprecated = {
+		200, "{\"success\":false,\"errorInfo\":null,\"errors\":[\"candidate_not_found\"]}",
+		"req_3", 0
+	};
+	static const struct canned objerr = {
+		200,
+		"{\"success\":false,\"errors\":[{\"message\":\"bad id\",\"parameter\":\"id\"}]}",
+		"req_4", 0
+	};
+	static const struct canned perm = {
+		403,
+		"{\"success\":false,\"errorInfo\":{\"code\":\"missing_endpoint_permission\","
+		"\"message\":\"missing Offers\",\"requestId\":\"req_5\"}}",
+		"req_5", 0
+	};
+	static const struct canned unauth = { 401, "<html><body>401 Unauthorized</body></html>",
+					      "req_6", 0 };
 	static const struct canned forbid = { 403, "<html>Forbidden</html>", "req_7", 0 };
 	static const struct canned down = { 503, "<html><h1>503</h1></html>", "req_8", 0 };
-	static const struct canned garbage = { 200, "{\"success\": true, \"results\": [{\"id\": \"tr", "req_9", 0 };
+	static const struct canned garbage = { 200,
+					       "{\"success\": true, \"results\": [{\"id\": \"tr",
+					       "req_9", 0 };
 	static const struct canned nosuccess = { 200, "{\"results\":[]}", "req_10", 0 };
-	static const struct canned expired = { 200, "{\"success\":false,\"errorInfo\":{\"code\":\"sync_token_expired\",\"message\":\"expired\"}}", "req_11", 0 };
-	static const struct canned badcursor = { 200, "{\"success\":false,\"errorInfo\":{\"code\":\"invalid_next_cursor\",\"message\":\"x\"}}", "req_12", 0 };
-	static const struct canned dup = { 200, "{\"success\":true,\"success\":true,\"results\":{}}", "req_13", 0 };
+	static const struct canned expired = { 200,
+					       "{\"success\":false,\"errorInfo\":{\"code\":\"sync_"
+					       "token_expired\",\"message\":\"expired\"}}",
+					       "req_11", 0 };
+	static const struct canned badcursor = { 200,
+						 "{\"success\":false,\"errorInfo\":{\"code\":"
+						 "\"invalid_next_cursor\",\"message\":\"x\"}}",
+						 "req_12", 0 };
+	static const struct canned dup = { 200,
+					   "{\"success\":true,\"success\":true,\"results\":{}}",
+					   "req_13", 0 };
 	static const struct canned net = { 0, "", NULL, ERR_NETWORK };
 	struct err e = ERR_INIT;
 	json_t *res = NULL;
@@ -115,7 +146,8 @@ static void test_envelope(void)
 	rc = call("candidate.info", &biz, &res, &e);
 	is_int(rc, ERR_INVALID, "success:false on HTTP 200 is an error (invalid_input)");
 	ok(res == NULL, "no results on an error");
-	ok(strstr(e.msg, "invalid_input") && strstr(e.msg, "id is required"), "the message carries code and Ashby's message: %s", e.msg);
+	ok(strstr(e.msg, "invalid_input") && strstr(e.msg, "id is required"),
+	   "the message carries code and Ashby's message: %s", e.msg);
 	ok(strstr(e.msg, "req_body") != NULL, "the request id comes from errorInfo when no header");
 	ok(strstr(e.msg, "application 'a1'") != NULL, "the message names the record");
 
@@ -130,13 +162,15 @@ static void test_envelope(void)
 	rc = call("offer.list", &perm, &res, &e);
 	is_int(rc, ERR_PERMISSION, "missing_endpoint_permission is ERR_PERMISSION");
 	ok(strstr(e.msg, "Offers") && strstr(e.msg, "Admin > Integrations > API keys") &&
-	   strstr(e.msg, "Read on Offers"), "the message names the module and where to grant it: %s", e.msg);
+		   strstr(e.msg, "Read on Offers"),
+	   "the message names the module and where to grant it: %s", e.msg);
 	ok(strstr(e.msg, "req_5") != NULL, "with the request id");
 
 	rc = call("candidate.info", &unauth, &res, &e);
 	is_int(rc, ERR_AUTH, "401 with an HTML body is ERR_AUTH");
 	ok(strstr(e.msg, "401") && strstr(e.msg, "req_6") && !strstr(e.msg, "parse") &&
-	   !strstr(e.msg, "JSON"), "status and request id, not a parse error: %s", e.msg);
+		   !strstr(e.msg, "JSON"),
+	   "status and request id, not a parse error: %s", e.msg);
 
 	rc = call("candidate.info", &forbid, &res, &e);
 	is_int(rc, ERR_AUTH, "403 without a code is ERR_AUTH");
@@ -144,7 +178,8 @@ static void test_envelope(void)
 
 	rc = call("candidate.info", &down, &res, &e);
 	is_int(rc, ERR_HTTP, "503 with an HTML body is ERR_HTTP");
-	ok(strstr(e.msg, "503") && strstr(e.msg, "req_8") && !strstr(e.msg, "JSON"), "status and request id: %s", e.msg);
+	ok(strstr(e.msg, "503") && strstr(e.msg, "req_8") && !strstr(e.msg, "JSON"),
+	   "status and request id: %s", e.msg);
 
 	rc = call("candidate.info", &garbage, &res, &e);
 	is_int(rc, ERR_INVALID, "a truncated 200 body is ERR_INVALID");
@@ -161,7 +196,8 @@ static void test_envelope(void)
 	is_int(rc, ERR_INVALID, "duplicate keys are rejected");
 	rc = call("candidate.info", &net, &res, &e);
 	is_int(rc, ERR_NETWORK, "a network failure propagates");
-	ok(strstr(e.msg, "candidate.info") && strstr(e.msg, "connection reset"), "and is prefixed with the call: %s", e.msg);
+	ok(strstr(e.msg, "candidate.info") && strstr(e.msg, "connection reset"),
+	   "and is prefixed with the call: %s", e.msg);
 }
 
 static int count_page(void *ctx, json_t *results, struct err *e)
@@ -176,9 +212,18 @@ static int count_page(void *ctx, json_t *results, struct err *e)
 static void test_list(void)
 {
 	static const struct canned pages[] = {
-		{ 200, "{\"success\":true,\"results\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"moreDataAvailable\":true,\"nextCursor\":\"c1\"}", "r1", 0 },
-		{ 200, "{\"success\":true,\"results\":[{\"id\":\"c\"}],\"moreDataAvailable\":true,\"nextCursor\":\"c2\"}", "r2", 0 },
-		{ 200, "{\"success\":true,\"results\":[{\"id\":\"d\"}],\"moreDataAvailable\":false,\"syncToken\":\"T2\"}", "r3", 0 },
+		{ 200,
+		  "{\"success\":true,\"results\":[{\"id\":\"a\"},{\"id\":\"b\"}],"
+		  "\"moreDataAvailable\":true,\"nextCursor\":\"c1\"}",
+		  "r1", 0 },
+		{ 200,
+		  "{\"success\":true,\"results\":[{\"id\":\"c\"}],\"moreDataAvailable\":true,"
+		  "\"nextCursor\":\"c2\"}",
+		  "r2", 0 },
+		{ 200,
+		  "{\"success\":true,\"results\":[{\"id\":\"d\"}],\"moreDataAvailable\":false,"
+		  "\"syncToken\":\"T2\"}",
+		  "r3", 0 },
 	};
 	static const struct canned nocursor[] = {
 		{ 200, "{\"success\":true,\"results\":[],\"moreDataAvailable\":true}", "r1", 0 },
@@ -187,8 +232,14 @@ static void test_list(void)
 		{ 200, "{\"success\":true,\"results\":{},\"moreDataAvailable\":false}", "r1", 0 },
 	};
 	static const struct canned reset[] = {
-		{ 200, "{\"success\":true,\"results\":[{\"id\":\"a\"}],\"moreDataAvailable\":true,\"nextCursor\":\"c1\"}", "r1", 0 },
-		{ 200, "{\"success\":false,\"errorInfo\":{\"code\":\"next_cursor_expired\",\"message\":\"gone\"}}", "r2", 0 },
+		{ 200,
+		  "{\"success\":true,\"results\":[{\"id\":\"a\"}],\"moreDataAvailable\":true,"
+		  "\"nextCursor\":\"c1\"}",
+		  "r1", 0 },
+		{ 200,
+		  "{\"success\":false,\"errorInfo\":{\"code\":\"next_cursor_expired\",\"message\":"
+		  "\"gone\"}}",
+		  "r2", 0 },
 	};
 	struct err e = ERR_INIT;
 	json_t *params = json_pack("{s:b,s:n}", "includeArchived", 1, "status");
@@ -202,10 +253,12 @@ static void test_list(void)
 	is_int(got, 4, "every record reaches the callback");
 	is_int(n, 3, "three calls");
 	is_str(tok, "T2", "the last page's sync token is returned");
-	is_str(sent_body[0], "{\"limit\":100,\"syncToken\":\"T1\"}", "page 1: limit and the stored token");
+	is_str(sent_body[0], "{\"limit\":100,\"syncToken\":\"T1\"}",
+	       "page 1: limit and the stored token");
 	is_str(sent_body[1], "{\"cursor\":\"c1\",\"limit\":100,\"syncToken\":\"T1\"}",
 	       "page 2 repeats the parameters, token included, plus the cursor");
-	is_str(sent_body[2], "{\"cursor\":\"c2\",\"limit\":100,\"syncToken\":\"T1\"}", "page 3 likewise");
+	is_str(sent_body[2], "{\"cursor\":\"c2\",\"limit\":100,\"syncToken\":\"T1\"}",
+	       "page 3 likewise");
 	free(tok);
 
 	play(pages + 2, 1);
@@ -237,7 +290,8 @@ static void test_table(void)
 
 	ok(ep && strcmp(ep->module, "Offers") == 0, "offer.list needs the Offers module");
 	ep = ashby_endpoint_find("customField.list");
-	ok(ep && strcmp(ep->module, "Hiring Process Metadata") == 0, "customField.list needs Hiring Process Metadata");
+	ok(ep && strcmp(ep->module, "Hiring Process Metadata") == 0,
+	   "customField.list needs Hiring Process Metadata");
 	ep = ashby_endpoint_find("file.info");
 	ok(ep && strcmp(ep->id_param, "fileHandle") == 0, "file.info takes fileHandle");
 	ok(ashby_endpoint_find("nope.list") == NULL, "unknown endpoints are not in the table");

@@ -119,8 +119,8 @@ static int entries_write_tgz(const char *path, struct entries *es)
 		archive_entry_set_size(ent, (la_int64_t)es->e[i].len);
 		if (archive_write_header(a, ent) != ARCHIVE_OK)
 			rc = -1;
-		else if (es->e[i].len &&
-			 archive_write_data(a, es->e[i].data, es->e[i].len) != (la_ssize_t)es->e[i].len)
+		else if (es->e[i].len && archive_write_data(a, es->e[i].data, es->e[i].len) !=
+						 (la_ssize_t)es->e[i].len)
 			rc = -1;
 	}
 	if (archive_write_close(a) != ARCHIVE_OK)
@@ -198,8 +198,8 @@ static void on_problem(void *ctx, const char *path, const char *problem)
 	snprintf(p->text + used, sizeof(p->text) - used, "%s: %s\n", path, problem);
 }
 
-static const unsigned char pdf[] = { '%', 'P', 'D', 'F', '-', '1', '.', '4', '\n', 0, 1, 2, 0xff,
-				     0xfe, '\n', '%', '%', 'E', 'O', 'F', '\n' };
+static const unsigned char pdf[] = { '%', 'P',	'D',  'F',  '-', '1', '.', '4', '\n', 0,   1,
+				     2,	  0xff, 0xfe, '\n', '%', '%', 'E', 'O', 'F',  '\n' };
 
 static void bundle_fill(struct bundle *b)
 {
@@ -236,8 +236,10 @@ static void test_run_time(void)
 	is_int((long long)t, 1709251199LL, "a leap day's last second");
 	is_int(bundle_run_time("20261127T020000", &t, &e), ERR_INVALID, "no Z is refused");
 	is_int(bundle_run_time("20261327T020000Z", &t, &e), ERR_INVALID, "month 13 is refused");
-	is_int(bundle_run_time("20261127T020000Z-", &t, &e), ERR_INVALID, "an empty suffix is refused");
-	is_int(bundle_run_time("20261127T020000Zx", &t, &e), ERR_INVALID, "junk after Z is refused");
+	is_int(bundle_run_time("20261127T020000Z-", &t, &e), ERR_INVALID,
+	       "an empty suffix is refused");
+	is_int(bundle_run_time("20261127T020000Zx", &t, &e), ERR_INVALID,
+	       "junk after Z is refused");
 	ok(strstr(e.msg, "20261127T020000Zx") != NULL, "the message names the run id");
 }
 
@@ -271,9 +273,11 @@ static void test_refusals(void)
 	char *path;
 
 	bundle_init(&b, "20261127T020000Z");
-	is_int(bundle_add_file(&b, "/etc/passwd", "", 0, &e), ERR_INVALID, "an absolute path is refused");
+	is_int(bundle_add_file(&b, "/etc/passwd", "", 0, &e), ERR_INVALID,
+	       "an absolute path is refused");
 	is_int(bundle_add_file(&b, "extract/../x", "", 0, &e), ERR_INVALID, "'..' is refused");
-	is_int(bundle_add_file(&b, "a//b", "", 0, &e), ERR_INVALID, "an empty component is refused");
+	is_int(bundle_add_file(&b, "a//b", "", 0, &e), ERR_INVALID,
+	       "an empty component is refused");
 	is_int(bundle_add_file(&b, "a\nb", "", 0, &e), ERR_INVALID, "a newline is refused");
 	is_int(bundle_add_file(&b, "MANIFEST", "", 0, &e), ERR_INVALID, "MANIFEST is reserved");
 	is_int(bundle_add_file(&b, "README", "", 0, &e), ERR_INVALID, "README is reserved");
@@ -283,7 +287,8 @@ static void test_refusals(void)
 	path = xasprintf("%s/out.tar", tmpdir);
 	err_clear(&e);
 	is_int(bundle_write(&b, path, NULL, &e), ERR_INVALID, "a .tar name is refused");
-	ok(strstr(e.msg, ".tar.gz or .zip") != NULL, "the message says which names work: %s", e.msg);
+	ok(strstr(e.msg, ".tar.gz or .zip") != NULL, "the message says which names work: %s",
+	   e.msg);
 	ok(access(path, F_OK) != 0, "nothing is written for a refused name");
 	free(path);
 
@@ -365,7 +370,8 @@ static void check_contents(const char *path, const char *what)
 	}
 	m = entry_find(&es, "ashby2humaans-20261127T020000Z/MANIFEST");
 	ok(m != NULL, "%s: MANIFEST is there", what);
-	is_str(m ? m->data : NULL, want.data, "MANIFEST lists every other file with its sha256, sorted");
+	is_str(m ? m->data : NULL, want.data,
+	       "MANIFEST lists every other file with its sha256, sorted");
 	ok(m && strstr(m->data, "  MANIFEST.json\n") && strstr(m->data, "  README\n"),
 	   "%s: MANIFEST covers MANIFEST.json and README", what);
 
@@ -380,13 +386,13 @@ static void check_contents(const char *path, const char *what)
 	       "MANIFEST.json has the run id");
 	is_str(json_string_value(json_object_get(mj, "commit")),
 	       "0123456789abcdef0123456789abcdef01234567", "MANIFEST.json has the tagged commit");
-	is_str(json_string_value(json_object_get(json_array_get(json_object_get(mj, "commits"), 1),
-						 "stage")),
+	is_str(json_string_value(
+		       json_object_get(json_array_get(json_object_get(mj, "commits"), 1), "stage")),
 	       "transform", "MANIFEST.json lists the run's commits by stage");
 	is_int((long long)json_array_size(json_object_get(mj, "files")), 7,
 	       "MANIFEST.json lists every file but the manifests");
-	is_int(json_integer_value(json_object_get(json_array_get(json_object_get(mj, "files"), 3),
-						  "size")),
+	is_int(json_integer_value(
+		       json_object_get(json_array_get(json_object_get(mj, "files"), 3), "size")),
 	       (long long)sizeof(pdf), "MANIFEST.json has sizes (sorted by path)");
 	json_decref(mj);
 	buf_release(&want);

@@ -114,15 +114,15 @@ static const char *req_header(json_t *req, const char *name)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(json_object_get(req, "headers"), k, v) {
+	json_object_foreach (json_object_get(req, "headers"), k, v) {
 		if (strcasecmp(k, name) == 0)
 			return json_string_value(v);
 	}
 	return NULL;
 }
 
-static int do_get(struct http_client *c, const char *path, bool idempotent,
-		  struct http_response *r, struct err *e)
+static int do_get(struct http_client *c, const char *path, bool idempotent, struct http_response *r,
+		  struct err *e)
 {
 	struct http_request q = { 0 };
 
@@ -178,7 +178,8 @@ static void test_basic(void)
 	is_str(req_header(json_array_get(reqs, 0), "Accept"), "application/json",
 	       "Accept: application/json is sent");
 	ua = req_header(json_array_get(reqs, 0), "User-Agent");
-	ok(ua && strcmp(ua, "ashby2humaans/" PACKAGE_VERSION) == 0, "the User-Agent names the tool");
+	ok(ua && strcmp(ua, "ashby2humaans/" PACKAGE_VERSION) == 0,
+	   "the User-Agent names the tool");
 	json_decref(reqs);
 	http_response_release(&r);
 	free(p);
@@ -198,7 +199,8 @@ static void test_retries(void)
 	p = target("/seq/429-1,200");
 	t0 = now_s();
 	rc = do_get(c, p, true, &r, &e);
-	ok(now_s() - t0 >= 0.9, "429 with Retry-After: 1 waits about a second (%.2f s)", now_s() - t0);
+	ok(now_s() - t0 >= 0.9, "429 with Retry-After: 1 waits about a second (%.2f s)",
+	   now_s() - t0);
 	is_int(rc, 0, "then succeeds");
 	is_int(r.status, 200, "with 200");
 	is_int(r.attempts, 2, "after 2 attempts");
@@ -286,7 +288,8 @@ static void test_uncertain(void)
 
 	p = target("/seq/drop,201");
 	rc = do_post(c, p, NULL, false, &r, &e);
-	ok(rc == ERR_UNCERTAIN && count_to(p) == 1, "a creating POST without a body: uncertain, sent once");
+	ok(rc == ERR_UNCERTAIN && count_to(p) == 1,
+	   "a creating POST without a body: uncertain, sent once");
 	http_response_release(&r);
 	free(p);
 
@@ -298,13 +301,15 @@ static void test_uncertain(void)
 
 	p = target("/seq/429-0,201");
 	rc = do_post(c, p, "{}", false, &r, &e);
-	ok(rc == 0 && r.status == 201 && count_to(p) == 2, "429 is definite: a creating POST is retried");
+	ok(rc == 0 && r.status == 201 && count_to(p) == 2,
+	   "429 is definite: a creating POST is retried");
 	http_response_release(&r);
 	free(p);
 
 	p = target("/seq/503,201");
 	rc = do_post(c, p, "{}", false, &r, &e);
-	ok(rc == 0 && r.status == 201 && count_to(p) == 2, "503 is definite: a creating POST is retried");
+	ok(rc == 0 && r.status == 201 && count_to(p) == 2,
+	   "503 is definite: a creating POST is retried");
 	http_response_release(&r);
 	free(p);
 
@@ -421,7 +426,8 @@ static void test_redaction(void)
 	text = slurp(trace);
 	ok(strstr(text, "> GET /seq/503") != NULL, "-vv traces the request line");
 	ok(strstr(text, "< HTTP/1.1 503") != NULL, "-vv traces the response line");
-	ok(strstr(text, "Authorization: <redacted>") != NULL, "the Authorization header is shown redacted");
+	ok(strstr(text, "Authorization: <redacted>") != NULL,
+	   "the Authorization header is shown redacted");
 	ok(strstr(text, SECRET) == NULL, "the credential is not in the trace");
 	ok(strstr(text, "sig-secret-99") == NULL, "nor is a pre-signed URL's query");
 	ok(strstr(e.msg, SECRET) == NULL, "nor in the error message");
@@ -448,7 +454,8 @@ static void test_size_cap(void)
 	o.max_response = 1000;
 	c = client_with(&o);
 	rc = do_get(c, "/big/5000", true, &r, &e);
-	ok(rc < 0 && strstr(e.msg, "larger than 1000 bytes"), "a response past the cap fails clearly");
+	ok(rc < 0 && strstr(e.msg, "larger than 1000 bytes"),
+	   "a response past the cap fails clearly");
 	diag("%s", e.msg);
 	ok(r.body.len == 0, "and nothing of it is kept");
 	http_response_release(&r);
@@ -483,7 +490,8 @@ static void test_bodies(void)
 	q.file_len = sizeof(file) - 1;
 	rc = http_do(c, &q, &r, &e);
 	ok(rc == 0 && r.status == 200, "a multipart upload succeeds");
-	ok(find_bytes(r.body.data, r.body.len, "name=\"file\"; filename=\"resume.pdf\"", 34) != NULL,
+	ok(find_bytes(r.body.data, r.body.len, "name=\"file\"; filename=\"resume.pdf\"", 34) !=
+		   NULL,
 	   "the part carries the field and file name");
 	ok(find_bytes(r.body.data, r.body.len, "Content-Type: application/pdf", 29) != NULL,
 	   "the part carries the content type");
@@ -491,7 +499,8 @@ static void test_bodies(void)
 	   "the file's bytes arrive intact");
 	reqs = requests_to("/echo");
 	ct = req_header(json_array_get(reqs, json_array_size(reqs) - 1), "Content-Type");
-	ok(ct && strncmp(ct, "multipart/form-data; boundary=", 30) == 0, "sent as multipart/form-data");
+	ok(ct && strncmp(ct, "multipart/form-data; boundary=", 30) == 0,
+	   "sent as multipart/form-data");
 	json_decref(reqs);
 	http_response_release(&r);
 
@@ -587,7 +596,8 @@ static void test_shared_pause(void)
 	t0 = now_s();
 	is_int(http_batch_run(b, &e), 0, "a batch with a 429 runs");
 	ok(ta - t0 >= 0.9, "the limited request waits out its Retry-After (%.2f s)", ta - t0);
-	ok(tb - t0 >= 0.9, "another request on the client waits for the pause too (%.2f s)", tb - t0);
+	ok(tb - t0 >= 0.9, "another request on the client waits for the pause too (%.2f s)",
+	   tb - t0);
 	http_batch_free(b);
 	http_client_free(c);
 	free(pa);
@@ -749,10 +759,12 @@ static void test_reuse_and_rate(void)
 		do_get(c, p, true, &r, &e);
 		http_response_release(&r);
 	}
-	ok(now_s() - t0 >= 0.35, "max_rps 10 spaces 5 requests about 0.1 s apart (%.2f s in all)", now_s() - t0);
+	ok(now_s() - t0 >= 0.35, "max_rps 10 spaces 5 requests about 0.1 s apart (%.2f s in all)",
+	   now_s() - t0);
 	reqs = requests_to(p);
 	for (i = 0; i < (int)json_array_size(reqs); i++) {
-		long peer = (long)json_integer_value(json_object_get(json_array_get(reqs, i), "peer"));
+		long peer =
+			(long)json_integer_value(json_object_get(json_array_get(reqs, i), "peer"));
 
 		if (first < 0)
 			first = peer;

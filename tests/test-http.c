@@ -25,7 +25,8 @@ static void test_backoff(void)
 	}
 	ok(grows, "the delay grows with the attempt until the ceiling");
 	is_int(http_backoff_ms(20, 100, 10000, 0.999), 9990, "the delay is capped by the maximum");
-	is_int(http_backoff_ms(1000, 100, 10000, 0.5), 5000, "a huge attempt number does not overflow");
+	is_int(http_backoff_ms(1000, 100, 10000, 0.5), 5000,
+	       "a huge attempt number does not overflow");
 	is_int(http_backoff_ms(3, 100, 10000, 0.0), 0, "full jitter reaches down to zero");
 	ok(http_backoff_ms(3, 100, 10000, 1.0) < 400, "a draw of 1 stays below the cap");
 	is_int(http_backoff_ms(0, 100, 10000, 0.5), 0, "attempt 0 waits nothing");
@@ -72,8 +73,8 @@ static void test_retryable(void)
 	} cases[] = {
 		{ 200, false }, { 201, false }, { 204, false }, { 301, false }, { 400, false },
 		{ 401, false }, { 403, false }, { 404, false }, { 409, false }, { 422, false },
-		{ 408, true },  { 429, true },  { 500, true },  { 501, false }, { 502, true },
-		{ 503, true },  { 504, true },  { 505, false }, { 599, true },  { 0, false },
+		{ 408, true },	{ 429, true },	{ 500, true },	{ 501, false }, { 502, true },
+		{ 503, true },	{ 504, true },	{ 505, false }, { 599, true },	{ 0, false },
 	};
 	size_t i;
 

@@ -27,7 +27,7 @@
 
 static const char *base_url;
 static const char *token;
-static struct http_client *hc;  /* Humaans, demo-token */
+static struct http_client *hc;	/* Humaans, demo-token */
 static struct http_client *ctl; /* the emulator's control endpoints */
 
 /* ---- pure ---------------------------------------------------------------------------------- */
@@ -40,32 +40,37 @@ static void test_decode(void)
 		int code;
 		const char *want1, *want2;
 	} cases[] = {
-		{ 400, "{\"name\":\"BadRequest\",\"message\":\"person: personalEmail 'a@b.c' is "
-		       "already used\",\"code\":400,\"className\":\"bad-request\",\"errors\":"
-		       "{\"personalEmail\":\"must be unique\"}}",
+		{ 400,
+		  "{\"name\":\"BadRequest\",\"message\":\"person: personalEmail 'a@b.c' is "
+		  "already used\",\"code\":400,\"className\":\"bad-request\",\"errors\":"
+		  "{\"personalEmail\":\"must be unique\"}}",
 		  ERR_INVALID, "already used", "(personalEmail: must be unique)" },
-		{ 422, "{\"name\":\"Unprocessable\",\"message\":\"Validation failed\",\"code\":422,"
-		       "\"errors\":[{\"field\":\"amount\",\"message\":\"must be a string\"}]}",
+		{ 422,
+		  "{\"name\":\"Unprocessable\",\"message\":\"Validation failed\",\"code\":422,"
+		  "\"errors\":[{\"field\":\"amount\",\"message\":\"must be a string\"}]}",
 		  ERR_INVALID, "422 unprocessable: Validation failed", "amount: must be a string" },
-		{ 400, "{\"message\":\"bad\",\"issues\":[{\"path\":[\"jobRole\",\"effectiveDate\"],"
-		       "\"message\":\"Invalid date\"}]}",
+		{ 400,
+		  "{\"message\":\"bad\",\"issues\":[{\"path\":[\"jobRole\",\"effectiveDate\"],"
+		  "\"message\":\"Invalid date\"}]}",
 		  ERR_INVALID, "400 bad request: bad", "jobRole.effectiveDate: Invalid date" },
 		{ 400, "{\"message\":\"bad\",\"data\":{\"personalEmail\":{\"message\":\"taken\"}}}",
 		  ERR_INVALID, "bad", "personalEmail: taken" },
 		{ 401, "{\"name\":\"NotAuthenticated\",\"message\":\"Invalid authentication\"}",
 		  ERR_AUTH, "401 unauthorized: Invalid authentication", "HUMAANS_API_TOKEN" },
-		{ 403, "{\"name\":\"Forbidden\",\"message\":\"nope\",\"data\":{\"scope\":"
-		       "\"documents:write\"}}",
+		{ 403,
+		  "{\"name\":\"Forbidden\",\"message\":\"nope\",\"data\":{\"scope\":"
+		  "\"documents:write\"}}",
 		  ERR_PERMISSION, "lacks the scope 'documents:write'", "Settings > API access" },
 		{ 403, "{\"message\":\"Missing scope compensations:read for this route\"}",
 		  ERR_PERMISSION, "'compensations:read'", NULL },
 		{ 403, "{\"message\":\"forbidden\"}", ERR_PERMISSION, "403 forbidden", "scopes" },
-		{ 404, "{\"message\":\"No record found for id 'x'\"}", ERR_NOTFOUND, "404 not found",
-		  "No record found" },
-		{ 500, "<html>\n<body>Bad gateway</body></html>", ERR_HTTP, "500 server error: <html>",
-		  NULL },
+		{ 404, "{\"message\":\"No record found for id 'x'\"}", ERR_NOTFOUND,
+		  "404 not found", "No record found" },
+		{ 500, "<html>\n<body>Bad gateway</body></html>", ERR_HTTP,
+		  "500 server error: <html>", NULL },
 		{ 429, "", ERR_HTTP, "429 rate limited", NULL },
-		{ 400, "{\"message\":\"a\",\"message\":\"b\"}", ERR_INVALID, "400 bad request: {", NULL },
+		{ 400, "{\"message\":\"a\",\"message\":\"b\"}", ERR_INVALID, "400 bad request: {",
+		  NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -74,7 +79,8 @@ static void test_decode(void)
 					      "POST /people", &e);
 
 		is_int(rc, cases[i].code, "decode: status code mapped");
-		ok(strstr(e.msg, cases[i].want1) && (!cases[i].want2 || strstr(e.msg, cases[i].want2)),
+		ok(strstr(e.msg, cases[i].want1) &&
+			   (!cases[i].want2 || strstr(e.msg, cases[i].want2)),
 		   "decode %ld: message '%s'", cases[i].status, e.msg);
 		ok(strncmp(e.msg, "humaans: POST /people: ", 23) == 0 && !strchr(e.msg, '\n'),
 		   "decode: one line naming the call");
@@ -123,7 +129,7 @@ static json_t *requests_since(long from)
 
 	if (humaans_get(ctl, "/_emulator/requests", &all, &e) < 0)
 		diag("requests: %s", e.msg);
-	json_array_foreach(all, i, r)
+	json_array_foreach (all, i, r)
 		if (json_integer_value(json_object_get(r, "seq")) >= from)
 			json_array_append(out, r);
 	json_decref(all);
@@ -177,7 +183,7 @@ static int count_page(void *ctx, json_t *data, struct err *e)
 	p->records += (long)json_array_size(data);
 	if ((long)json_array_size(data) > p->max_page)
 		p->max_page = (long)json_array_size(data);
-	json_array_foreach(data, i, r)
+	json_array_foreach (data, i, r)
 		json_object_set(p->ids, json_get_str(r, "id"), json_true());
 	return 0;
 }
@@ -206,7 +212,7 @@ static void test_paging(void)
 	is_int(p.max_page, 250, "of at most 250");
 	log = requests_since(from);
 	is_int((long)json_array_size(log), 3, "three requests");
-	json_array_foreach(log, i, r) {
+	json_array_foreach (log, i, r) {
 		json_t *q = json_object_get(r, "query");
 		char want[16];
 
@@ -249,7 +255,8 @@ static void test_in(void)
 	rc = humaans_query_in(&q, "id", ids, 3, &e);
 	rc = rc ? rc : humaans_list_all(hc, "/people", q.data, &out, &e);
 	is_int(json_array_size(out), 3, "$in finds three people");
-	ok(strstr(q.data, "id%5B$in%5D%5B%5D=per-ada-lovelace&id%5B$in%5D%5B%5D=per-alan-turing") != NULL,
+	ok(strstr(q.data, "id%5B$in%5D%5B%5D=per-ada-lovelace&id%5B$in%5D%5B%5D=per-alan-turing") !=
+		   NULL,
 	   "$in query: %s", q.data);
 	json_decref(out);
 
@@ -262,7 +269,7 @@ static void test_in(void)
 	humaans_query_eq(&q, "status", "active", &e);
 	rc = humaans_list_all(hc, "/people", q.data, &out, &e);
 	ok(rc == 0 && json_array_size(out) == 1 &&
-	   !strcmp(json_get_str(json_array_get(out, 0), "id"), "per-edsger-dijkstra"),
+		   !strcmp(json_get_str(json_array_get(out, 0), "id"), "per-edsger-dijkstra"),
 	   "[$gte] with an equality filter");
 	json_decref(out);
 	buf_release(&q);
@@ -270,7 +277,8 @@ static void test_in(void)
 	/* 120 generated people + 10 unknown ids: chunks of 50 side by side. */
 	g = ctl_post("/_emulator/generate", "{\"count\": 120, \"prefix\": \"inq\"}");
 	for (i = 0; i < 120; i++)
-		ids[i] = gen[i] = xstrdup(json_string_value(json_array_get(json_object_get(g, "ids"), i)));
+		ids[i] = gen[i] =
+			xstrdup(json_string_value(json_array_get(json_object_get(g, "ids"), i)));
 	for (; i < 130; i++)
 		ids[i] = "per-nobody";
 	from = requests_count() + 1;
@@ -279,11 +287,12 @@ static void test_in(void)
 	is_int(p.records, 120, "finds the 120 that exist");
 	log = requests_since(from);
 	is_int((long)json_array_size(log), 3, "in three requests of at most 50 values");
-	json_array_foreach(log, i, r) {
+	json_array_foreach (log, i, r) {
 		json_t *q2 = json_object_get(r, "query");
 
 		ok(json_array_size(json_object_get(q2, "id[$in][]")) <= 50 &&
-		   json_object_get(q2, "status"), "chunk %zu carries <= 50 ids and the extra filter", i);
+			   json_object_get(q2, "status"),
+		   "chunk %zu carries <= 50 ids and the extra filter", i);
 	}
 	json_decref(log);
 	for (i = 0; i < 120; i++)
@@ -299,9 +308,9 @@ static json_t *newhire(const char *email)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "status", "newHire",
 			 "firstName", "Olivia", "lastName", "van der Berg", "personalEmail", email,
-			 "employmentStartDate", "2026-03-02", "locationId", "loc-london-hq", "jobRole",
-			 "jobTitle", "Engineer", "department", "Engineering", "reportingTo",
-			 "per-ada-lovelace");
+			 "employmentStartDate", "2026-03-02", "locationId", "loc-london-hq",
+			 "jobRole", "jobTitle", "Engineer", "department", "Engineering",
+			 "reportingTo", "per-ada-lovelace");
 }
 
 static void test_round_trip(void)
@@ -320,7 +329,7 @@ static void test_round_trip(void)
 	q = xasprintf("personId=%s", id ? id : "x");
 	rc = humaans_list_all(hc, "/job-roles", q, &roles, &e);
 	ok(rc == 0 && json_array_size(roles) == 1 &&
-	   !strcmp(json_get_str(json_array_get(roles, 0), "effectiveDate"), "2026-03-02"),
+		   !strcmp(json_get_str(json_array_get(roles, 0), "effectiveDate"), "2026-03-02"),
 	   "its job role, effective at the start date");
 	json_decref(roles);
 	free(q);
@@ -329,7 +338,8 @@ static void test_round_trip(void)
 	patch = json_pack("{s:s}", "personalPhoneNumber", "+44 20 7946 0000");
 	rc = humaans_patch(hc, path, patch, &out, &e);
 	ok(rc == 0 && !strcmp(json_get_str(out, "personalPhoneNumber"), "+44 20 7946 0000") &&
-	   !strcmp(json_get_str(out, "lastName"), "van der Berg"), "PATCH changes only that field");
+		   !strcmp(json_get_str(out, "lastName"), "van der Berg"),
+	   "PATCH changes only that field");
 	json_decref(out);
 	json_decref(patch);
 	rc = humaans_get(hc, path, &out, &e);
@@ -388,7 +398,7 @@ static void test_scopes(void)
 	faults("{\"faults\": [{\"path\": \"/api/token-info\", \"status\": 404}]}");
 	rc = humaans_token_scopes(ro, &scopes, &probed, &e);
 	ok(rc == 0 && probed && json_array_size(scopes) == 1 &&
-	   !strcmp(json_string_value(json_array_get(scopes, 0)), "public:read"),
+		   !strcmp(json_string_value(json_array_get(scopes, 0)), "public:read"),
 	   "without token-info, probing finds public:read only");
 	json_decref(scopes);
 	faults("{\"clear\": true}");
@@ -415,11 +425,12 @@ static void test_upload(void)
 	memcpy(data, "%PDF-1.4\n", 9);
 	sha256_hex(data, len, hex);
 	from = requests_count() + 1;
-	rc = humaans_upload(hc, "offer letter (signed).pdf", "application/pdf", data, len, &out, &e);
+	rc = humaans_upload(hc, "offer letter (signed).pdf", "application/pdf", data, len, &out,
+			    &e);
 	ok(rc == 0 && json_get_str(out, "id"), "upload: %s", e.msg);
 	is_int((long)json_integer_value(json_object_get(out, "size")), (long)len, "size answered");
 	log = requests_since(from);
-	json_array_foreach(log, i, r)
+	json_array_foreach (log, i, r)
 		if (!strcmp(json_get_str(r, "path"), "/api/files"))
 			part = json_array_get(json_object_get(r, "body"), 0);
 	is_str(json_get_str(part, "sha256"), hex, "the emulator received the same bytes (sha256)");
@@ -620,7 +631,8 @@ int main(void)
 	base_url = getenv("HUMAANS_BASE_URL");
 	token = getenv("HUMAANS_API_TOKEN");
 	if (!base_url || !token) {
-		diag("HUMAANS_BASE_URL not set: emulator tests skipped (tests/humaans-client.sh runs them)");
+		diag("HUMAANS_BASE_URL not set: emulator tests skipped (tests/humaans-client.sh "
+		     "runs them)");
 		return tap_done();
 	}
 	log_setup(getenv("HUMAANS_TEST_TRACE") ? LOG_TRACE : LOG_NORMAL, false);
@@ -631,7 +643,8 @@ int main(void)
 	o.name = "emulator";
 	o.base_url = root;
 	o.max_attempts = 1;
-	if (http_client_new(&ctl, &o, &e) < 0 || humaans_client_new(&hc, base_url, token, 4, 0, &e) < 0) {
+	if (http_client_new(&ctl, &o, &e) < 0 ||
+	    humaans_client_new(&hc, base_url, token, 4, 0, &e) < 0) {
 		ok(0, "clients: %s", e.msg);
 		free(root);
 		return tap_done();

@@ -44,11 +44,17 @@ static const struct {
 	{ "", NULL, NULL, NULL, 0, 0 },
 	{ " \t \n ", NULL, NULL, NULL, 0, 0 },
 	{ "  Olivia \t  Bennett ", "Olivia", NULL, "Bennett", 2, 0 },
-	{ "Olivia\xc2\xa0" "Bennett", "Olivia", NULL, "Bennett", 2, 0 },           /* NBSP */
-	{ "Olivia\xe2\x80\xaf" "Bennett", "Olivia", NULL, "Bennett", 2, 0 },       /* narrow NBSP */
-	{ "Olivia\xe3\x80\x80" "Bennett", "Olivia", NULL, "Bennett", 2, 0 },       /* ideographic space */
+	{ "Olivia\xc2\xa0"
+	  "Bennett",
+	  "Olivia", NULL, "Bennett", 2, 0 }, /* NBSP */
+	{ "Olivia\xe2\x80\xaf"
+	  "Bennett",
+	  "Olivia", NULL, "Bennett", 2, 0 }, /* narrow NBSP */
+	{ "Olivia\xe3\x80\x80"
+	  "Bennett",
+	  "Olivia", NULL, "Bennett", 2, 0 }, /* ideographic space */
 	{ "Olivia\r\nRose\tBennett", "Olivia", "Rose", "Bennett", 3, 1 },
-	{ "A \xff\xfe B", "A", "\xff\xfe", "B", 3, 1 },                            /* invalid UTF-8 kept */
+	{ "A \xff\xfe B", "A", "\xff\xfe", "B", 3, 1 }, /* invalid UTF-8 kept */
 	{ "Kim Dae-jung", "Kim", NULL, "Dae-jung", 2, 0 },
 	{ "Vincent van Gogh", "Vincent", NULL, "van Gogh", 3, 1 },
 	{ "Ursula von der Leyen", "Ursula", NULL, "von der Leyen", 4, 1 },

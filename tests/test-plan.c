@@ -25,27 +25,30 @@ static json_t *J(const char *text)
 }
 
 /* Humaans state shared by the cases. */
-static const char *PEOPLE =
-	"[{\"id\":\"p_mgr\",\"firstName\":\"Ann\",\"lastName\":\"Manager\",\"email\":\"Ann.Manager@Company.com\",\"status\":\"active\"},"
-	" {\"id\":\"p_taken\",\"firstName\":\"Tom\",\"lastName\":\"Taken\",\"personalEmail\":\"TOM@Example.com\",\"status\":\"offboarded\"},"
-	" {\"id\":\"p_known\",\"firstName\":\"Kim\",\"lastName\":\"Known\",\"personalEmail\":\"kim@example.com\",\"status\":\"newHire\","
-	"  \"employmentStartDate\":\"2026-03-02\",\"locationId\":\"loc_lon\"}]";
+static const char *PEOPLE = "[{\"id\":\"p_mgr\",\"firstName\":\"Ann\",\"lastName\":\"Manager\","
+			    "\"email\":\"Ann.Manager@Company.com\",\"status\":\"active\"},"
+			    " {\"id\":\"p_taken\",\"firstName\":\"Tom\",\"lastName\":\"Taken\","
+			    "\"personalEmail\":\"TOM@Example.com\",\"status\":\"offboarded\"},"
+			    " {\"id\":\"p_known\",\"firstName\":\"Kim\",\"lastName\":\"Known\","
+			    "\"personalEmail\":\"kim@example.com\",\"status\":\"newHire\","
+			    "  \"employmentStartDate\":\"2026-03-02\",\"locationId\":\"loc_lon\"}]";
 static const char *LOCATIONS =
 	"[{\"id\":\"loc_lon\",\"label\":\"London Office\",\"city\":\"London\"},"
 	" {\"id\":\"loc_ber\",\"label\":\"HQ Berlin\",\"city\":\"Berlin\"}]";
-static const char *COMP_TYPES =
-	"[{\"id\":\"ct_bonus\",\"name\":\"Bonus\",\"baseType\":\"bonus\"},"
-	" {\"id\":\"ct_sal\",\"name\":\"Salary\",\"baseType\":\"salary\"}]";
+static const char *COMP_TYPES = "[{\"id\":\"ct_bonus\",\"name\":\"Bonus\",\"baseType\":\"bonus\"},"
+				" {\"id\":\"ct_sal\",\"name\":\"Salary\",\"baseType\":\"salary\"}]";
 static const char *DOC_TYPES = "[{\"id\":\"dt_offer\",\"name\":\"Offer letter\"}]";
-static const char *CUSTOM_FIELDS = "[{\"id\":\"cf_shirt\",\"name\":\"T-shirt size\",\"type\":\"text\"}]";
+static const char *CUSTOM_FIELDS =
+	"[{\"id\":\"cf_shirt\",\"name\":\"T-shirt size\",\"type\":\"text\"}]";
 static const char *COMPS =
-	"[{\"id\":\"c_1\",\"personId\":\"p_known\",\"compensationTypeId\":\"ct_sal\",\"amount\":\"85000.00\","
+	"[{\"id\":\"c_1\",\"personId\":\"p_known\",\"compensationTypeId\":\"ct_sal\",\"amount\":"
+	"\"85000.00\","
 	"  \"currency\":\"GBP\",\"period\":\"annual\",\"effectiveDate\":\"2026-03-02\"}]";
-static const char *ROLES =
-	"[{\"id\":\"jr_1\",\"personId\":\"p_known\",\"jobTitle\":\"Engineer\",\"department\":\"R&D\","
-	"  \"reportingTo\":\"p_mgr\",\"effectiveDate\":\"2026-03-02\"}]";
-static const char *CVALUES =
-	"[{\"id\":\"cv_1\",\"personId\":\"p_known\",\"customFieldId\":\"cf_shirt\",\"value\":\"M\"}]";
+static const char *ROLES = "[{\"id\":\"jr_1\",\"personId\":\"p_known\",\"jobTitle\":\"Engineer\","
+			   "\"department\":\"R&D\","
+			   "  \"reportingTo\":\"p_mgr\",\"effectiveDate\":\"2026-03-02\"}]";
+static const char *CVALUES = "[{\"id\":\"cv_1\",\"personId\":\"p_known\",\"customFieldId\":\"cf_"
+			     "shirt\",\"value\":\"M\"}]";
 
 struct fixture {
 	struct hstate hs;
@@ -67,16 +70,19 @@ static void fixture_init(struct fixture *f)
 /* A full hire record as transform writes it. */
 static json_t *hire(const char *id, const char *name, const char *email, const char *last)
 {
-	json_t *h = J("{\"person\":{\"status\":\"newHire\",\"firstName\":\"Kim\","
-		      "\"employmentStartDate\":\"2026-03-02\"},"
-		      "\"jobRole\":{\"jobTitle\":\"Engineer\",\"department\":\"R&D\"},"
-		      "\"reportingTo\":{\"email\":\"ann.manager@company.com\",\"name\":\"Ann Manager\"},"
-		      "\"location\":{\"name\":\"london office\",\"city\":\"London\"},"
-		      "\"salary\":{\"amount\":\"85000\",\"currency\":\"GBP\",\"period\":\"annual\","
-		      "\"effectiveDate\":\"2026-03-02\"},"
-		      "\"customValues\":[{\"field\":\"T-shirt size\",\"section\":\"basics\",\"value\":\"M\"}],"
-		      "\"documents\":[{\"documentType\":\"Offer letter\",\"name\":\"offer.pdf\","
-		      "\"path\":\"extract/files/x/offer.pdf\",\"sha256\":\"abc\",\"issueDate\":\"2026-02-01\"}]}");
+	json_t *h = J(
+		"{\"person\":{\"status\":\"newHire\",\"firstName\":\"Kim\","
+		"\"employmentStartDate\":\"2026-03-02\"},"
+		"\"jobRole\":{\"jobTitle\":\"Engineer\",\"department\":\"R&D\"},"
+		"\"reportingTo\":{\"email\":\"ann.manager@company.com\",\"name\":\"Ann Manager\"},"
+		"\"location\":{\"name\":\"london office\",\"city\":\"London\"},"
+		"\"salary\":{\"amount\":\"85000\",\"currency\":\"GBP\",\"period\":\"annual\","
+		"\"effectiveDate\":\"2026-03-02\"},"
+		"\"customValues\":[{\"field\":\"T-shirt "
+		"size\",\"section\":\"basics\",\"value\":\"M\"}],"
+		"\"documents\":[{\"documentType\":\"Offer letter\",\"name\":\"offer.pdf\","
+		"\"path\":\"extract/files/x/"
+		"offer.pdf\",\"sha256\":\"abc\",\"issueDate\":\"2026-02-01\"}]}");
 
 	json_object_set_new(h, "id", json_string(id));
 	json_object_set_new(h, "name", json_string(name));
@@ -107,12 +113,14 @@ static const json_t *step_of(const json_t *op, const char *name)
 
 static const char *change_after(const json_t *op, const char *field)
 {
-	return json_get_str(json_array_find(json_object_get(op, "changes"), "field", field), "after");
+	return json_get_str(json_array_find(json_object_get(op, "changes"), "field", field),
+			    "after");
 }
 
 static const char *change_before(const json_t *op, const char *field)
 {
-	return json_get_str(json_array_find(json_object_get(op, "changes"), "field", field), "before");
+	return json_get_str(json_array_find(json_object_get(op, "changes"), "field", field),
+			    "before");
 }
 
 static bool has_warning(const json_t *op, const char *needle)
@@ -120,7 +128,7 @@ static bool has_warning(const json_t *op, const char *needle)
 	const json_t *w;
 	size_t i;
 
-	json_array_foreach(json_object_get(op, "warnings"), i, w)
+	json_array_foreach (json_object_get(op, "warnings"), i, w)
 		if (strstr(json_string_value(w), needle))
 			return true;
 	return false;
@@ -159,10 +167,12 @@ static void test_create(void)
 	is_str(json_get_str(body, "amount"), "85000", "amount as transformed");
 	is_str(json_get_str(body, "personId"), "$personId", "compensation waits for $personId");
 	st = step_of(op, "uploadFile");
-	is_str(json_get_str(st, "file"), "extract/files/x/offer.pdf", "upload names the staged file");
+	is_str(json_get_str(st, "file"), "extract/files/x/offer.pdf",
+	       "upload names the staged file");
 	is_str(json_get_str(st, "contentType"), "application/pdf", "upload content type");
 	st = step_of(op, "createDocument");
-	is_str(json_get_str(json_object_get(st, "body"), "fileId"), "$fileId", "document uses $fileId");
+	is_str(json_get_str(json_object_get(st, "body"), "fileId"), "$fileId",
+	       "document uses $fileId");
 	is_str(json_get_str(json_object_get(st, "body"), "documentTypeId"), "dt_offer",
 	       "document type by name");
 	st = step_of(op, "createCustomValue");
@@ -205,12 +215,15 @@ static void test_conflict_and_noop(void)
 	op = op_of(plan, "app_tom");
 	is_str(json_get_str(op, "action"), "conflict", "found by email, not in ledger: conflict");
 	is_str(json_get_str(op, "personId"), "p_taken", "conflict names the person");
-	ok(json_get_str(op, "reason") && strstr(json_get_str(op, "reason"), "not created by this tool"),
+	ok(json_get_str(op, "reason") &&
+		   strstr(json_get_str(op, "reason"), "not created by this tool"),
 	   "conflict reason stated");
-	is_int((long long)json_array_size(json_object_get(op, "steps")), 0, "conflict: nothing done");
+	is_int((long long)json_array_size(json_object_get(op, "steps")), 0,
+	       "conflict: nothing done");
 	ok(op_of(plan, "app_kim") == NULL, "ledger-known and equal: no operation");
 	ok(json_object_get(json_object_get(json_object_get(plan, "basis"), "humaans"),
-			   "people/p_known") != NULL, "matched person fingerprinted");
+			   "people/p_known") != NULL,
+	   "matched person fingerprinted");
 	ok(json_object_get(json_object_get(json_object_get(plan, "basis"), "humaans"),
 			   "compensations?personId=p_known") != NULL,
 	   "matched person's compensations fingerprinted as a set");
@@ -238,7 +251,8 @@ static void test_change(void)
 	fixture_init(&f);
 	h = hire("app_kim", "Kim Known", "kim@example.com", "Knowles");
 	json_object_set_new(json_object_get(h, "salary"), "amount", json_string("90000"));
-	json_object_set_new(json_object_get(h, "jobRole"), "jobTitle", json_string("Senior Engineer"));
+	json_object_set_new(json_object_get(h, "jobRole"), "jobTitle",
+			    json_string("Senior Engineer"));
 	json_object_set_new(json_object_get(h, "location"), "name", json_string("Elsewhere"));
 	json_object_set_new(json_object_get(h, "location"), "city", json_string("BERLIN"));
 	json_array_set_new(json_object_get(h, "customValues"), 0,
@@ -266,7 +280,8 @@ static void test_change(void)
 	is_str(json_get_str(json_object_get(st, "body"), "reportingTo"), "p_mgr",
 	       "new job role keeps the manager");
 	st = step_of(op, "createCompensation");
-	is_str(json_get_str(json_object_get(st, "body"), "amount"), "90000", "salary change: new compensation");
+	is_str(json_get_str(json_object_get(st, "body"), "amount"), "90000",
+	       "salary change: new compensation");
 	is_str(json_get_str(json_object_get(st, "body"), "personId"), "p_known",
 	       "new compensation for the known person");
 	is_str(change_before(op, "compensation"), "85000.00 GBP annual from 2026-03-02",
@@ -291,7 +306,8 @@ static void test_warnings(void)
 	fixture_init(&f);
 	h = hire("app_w", "Olivia Rose van der Berg", "olivia@example.com", "van der Berg");
 	json_object_set_new(h, "review", json_string("split of 5 words: check the name"));
-	json_object_set_new(json_object_get(h, "reportingTo"), "email", json_string("nobody@company.com"));
+	json_object_set_new(json_object_get(h, "reportingTo"), "email",
+			    json_string("nobody@company.com"));
 	json_object_set_new(h, "location", J("{\"name\":\"Mars Base\",\"city\":\"Olympus\"}"));
 	json_object_set_new(json_array_get(json_object_get(h, "documents"), 0), "documentType",
 			    json_string("Contract"));
@@ -299,7 +315,8 @@ static void test_warnings(void)
 			    json_string("Shoe size"));
 	json_array_append_new(hires, h);
 	json_decref(f.hs.compensation_types);
-	f.hs.compensation_types = J("[{\"id\":\"ct_b\",\"name\":\"Bonus\",\"baseType\":\"bonus\"}]");
+	f.hs.compensation_types =
+		J("[{\"id\":\"ct_b\",\"name\":\"Bonus\",\"baseType\":\"bonus\"}]");
 	plan = compute(&f, hires, NULL, &e);
 	op = op_of(plan, "app_w");
 	body = json_object_get(step_of(op, "createPerson"), "body");
@@ -329,7 +346,8 @@ static bool has_line(const char *text, const char *prefix, const char *needle)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = strndup(p, n);
-		bool hit = strncmp(line, prefix, strlen(prefix)) == 0 && (!needle || strstr(line, needle));
+		bool hit = strncmp(line, prefix, strlen(prefix)) == 0 &&
+			   (!needle || strstr(line, needle));
 
 		free(line);
 		if (hit)
@@ -372,7 +390,8 @@ static void test_render(void)
 	ok(has_line(txt.data, "    lastName: Able", NULL), "plan.txt: create lists fields sent");
 	ok(has_line(txt.data, "! ", "app_t") && has_line(txt.data, "    reason: ", "p_taken"),
 	   "plan.txt: ! line and reason");
-	ok(has_line(txt.data, "    warning: ", "split of 3 words"), "plan.txt: review warning line");
+	ok(has_line(txt.data, "    warning: ", "split of 3 words"),
+	   "plan.txt: review warning line");
 	ok(has_line(txt.data, "x app_r", "one-word name"), "plan.txt: set-aside line");
 	ok(has_line(txt.data, "Plan: 1 to create, 1 to change, 1 conflict, 1 set aside", NULL),
 	   "plan.txt: counts line");
@@ -385,8 +404,9 @@ static void test_render(void)
 	ok(has_line(csv.data, "app_k,Kim Known,change,lastName,Known,Knowles", NULL),
 	   "changes.csv: one row per changed field");
 	ok(has_line(csv.data, "app_a,\"'=HYPERLINK(\"\"x\"\")\",create,lastName,,Able", NULL) ||
-	   has_line(csv.data, "app_a,'=HYPERLINK(\"\"x\"\"),create,lastName,,Able", NULL) ||
-	   has_line(csv.data, "app_a,\"'=HYPERLINK(\"\"x\"\")\",create,lastName,\"\",Able", NULL),
+		   has_line(csv.data, "app_a,'=HYPERLINK(\"\"x\"\"),create,lastName,,Able", NULL) ||
+		   has_line(csv.data, "app_a,\"'=HYPERLINK(\"\"x\"\")\",create,lastName,\"\",Able",
+			    NULL),
 	   "changes.csv: formula neutralised");
 	ok(has_line(csv.data, "app_r,Rex Single,set-aside", NULL), "changes.csv: set-aside row");
 	plan_count(plan, &sum);
@@ -447,8 +467,9 @@ static void test_fingerprint_and_money(void)
 	hstate_release(&f.hs);
 
 	{
-		json_t *x = json_string("85000"), *y = json_string("85000.00"), *z = json_integer(85000),
-		       *w = json_string("85000.5"), *r = json_real(85000.0);
+		json_t *x = json_string("85000"), *y = json_string("85000.00"),
+		       *z = json_integer(85000), *w = json_string("85000.5"),
+		       *r = json_real(85000.0);
 
 		ok(plan_money_equal(x, y), "85000 equals 85000.00");
 		ok(plan_money_equal(x, z), "a string equals the same integer");
@@ -466,16 +487,21 @@ static void test_journal(void)
 {
 	const char *text =
 		"{\"application\":\"a1\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a1\",\"phase\":\"end\",\"outcome\":\"ok\",\"planRunId\":\"R1\",\"step\":0}\n"
+		"{\"application\":\"a1\",\"phase\":\"end\",\"outcome\":\"ok\",\"planRunId\":\"R1\","
+		"\"step\":0}\n"
 		"{\"application\":\"a1\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":1}\n"
 		"{\"application\":\"a2\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a2\",\"phase\":\"end\",\"outcome\":\"uncertain\",\"planRunId\":\"R1\",\"step\":0}\n"
+		"{\"application\":\"a2\",\"phase\":\"end\",\"outcome\":\"uncertain\",\"planRunId\":"
+		"\"R1\",\"step\":0}\n"
 		"{\"application\":\"a3\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a3\",\"phase\":\"end\",\"outcome\":\"uncertain\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a3\",\"phase\":\"lookup\",\"outcome\":\"found\",\"planRunId\":\"R1\",\"step\":0}\n"
+		"{\"application\":\"a3\",\"phase\":\"end\",\"outcome\":\"uncertain\",\"planRunId\":"
+		"\"R1\",\"step\":0}\n"
+		"{\"application\":\"a3\",\"phase\":\"lookup\",\"outcome\":\"found\",\"planRunId\":"
+		"\"R1\",\"step\":0}\n"
 		"{\"application\":\"a4\",\"phase\":\"begin\",\"planRunId\":\"R0\",\"step\":0}\n"
 		"{\"application\":\"a5\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":2}\n"
-		"{\"application\":\"a5\",\"phase\":\"end\",\"outcome\":\"failed\",\"planRunId\":\"R1\",\"step\":2}\n"
+		"{\"application\":\"a5\",\"phase\":\"end\",\"outcome\":\"failed\",\"planRunId\":"
+		"\"R1\",\"step\":2}\n"
 		"{\"application\":\"a6\",\"phase\":\"beg";
 	json_t *pending = NULL;
 	struct err e = ERR_INIT;
@@ -494,7 +520,8 @@ static void test_journal(void)
 	text = "{\"application\":\"a1\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":1}\n"
 	       "{\"application\":\"a1\",\"phase\":\"forget\",\"planRunId\":\"R1\"}\n";
 	apply_pending_from_journal(text, strlen(text), "R1", &pending, &e);
-	is_int((long long)json_object_size(pending), 0, "delete-new-hire's forget clears the hire's steps");
+	is_int((long long)json_object_size(pending), 0,
+	       "delete-new-hire's forget clears the hire's steps");
 	json_decref(pending);
 }
 

@@ -80,12 +80,8 @@ static void test_sort(void)
 	json_t *arr;
 	char *d;
 
-	arr = json_pack("[{s:s,s:i},{s:i},{s:s,s:i},{s:s,s:i},{s:i}]",
-			"id", "c", "n", 1,
-			"n", 2,
-			"id", "a", "n", 3,
-			"id", "c", "n", 4,
-			"n", 5);
+	arr = json_pack("[{s:s,s:i},{s:i},{s:s,s:i},{s:s,s:i},{s:i}]", "id", "c", "n", 1, "n", 2,
+			"id", "a", "n", 3, "id", "c", "n", 4, "n", 5);
 	snapshot_sort_by_key(arr, "id");
 	d = dump(arr);
 	json_decref(arr);
@@ -129,8 +125,8 @@ static void test_parse(void)
 
 	rc = snapshot_parse(bad, strlen(bad), "bad.json", &v, &e);
 	is_int(rc, ERR_INVALID, "parse: malformed json is rejected");
-	ok(strstr(e.msg, "bad.json") && strstr(e.msg, "line 3"), "parse: malformed json names input and line (%s)",
-	   e.msg);
+	ok(strstr(e.msg, "bad.json") && strstr(e.msg, "line 3"),
+	   "parse: malformed json names input and line (%s)", e.msg);
 }
 
 static char *csv_row(const char *const *cells, size_t n)
@@ -162,10 +158,10 @@ static void test_csv_write(void)
 		{ " padded ", "\" padded \"\n" },
 		{ "Zoë", "Zoë\n" },
 	};
-	static const char *const formulas[] = { "=SUM(A1)", "+44 20 7946 0000", "-1", "@cmd",
-						"\tx", "\rx" };
-	static const char *const harmless[] = { "a=b", "1+1", "x-y", "mail@example.com", "'quoted",
-						"2026-03-02", "" };
+	static const char *const formulas[] = { "=SUM(A1)", "+44 20 7946 0000", "-1", "@cmd", "\tx",
+						"\rx" };
+	static const char *const harmless[] = { "a=b",	   "1+1",	 "x-y", "mail@example.com",
+						"'quoted", "2026-03-02", "" };
 	const char *row[] = { "a", NULL, "", "b" };
 	size_t i;
 	char *s;
@@ -206,7 +202,7 @@ static void test_csv_write(void)
 struct rows {
 	struct buf text; /* rows as "line|f1|f2|...\n" */
 	size_t n;
-	size_t stop_at;  /* return 7 at this row (0: never) */
+	size_t stop_at; /* return 7 at this row (0: never) */
 };
 
 static int collect(void *ctx, char **fields, size_t nfields, size_t line, struct err *e)
@@ -255,7 +251,8 @@ static void test_csv_parse(void)
 	       "2|app-1|firstName|Zoë|\n"
 	       "3|app-2|two\nlines|a,b|say \"hi\"\n"
 	       "5|app-3|'=1+1| padded |\n",
-	       "csv round trip: quoted newlines, commas, quotes, spaces; line numbers of row starts");
+	       "csv round trip: quoted newlines, commas, quotes, spaces; line numbers of row "
+	       "starts");
 	buf_release(&r.text);
 	csv_writer_release(&w);
 

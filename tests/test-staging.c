@@ -168,7 +168,8 @@ static void test_init(void)
 	free(msg);
 	rc = staging_find_stage(s, "init", oid, rid, sizeof(rid), &e);
 	is_int(rc, 0, "find_stage finds the init commit");
-	ok(strlen(rid) == 16 && rid[8] == 'T' && rid[15] == 'Z', "its run id has the UTC form (%s)", rid);
+	ok(strlen(rid) == 16 && rid[8] == 'T' && rid[15] == 'Z', "its run id has the UTC form (%s)",
+	   rid);
 	snprintf(init_id, sizeof(init_id), "%s", rid);
 	staging_head(s, head1, &e);
 	is_str(oid, head1, "the init commit is HEAD");
@@ -202,7 +203,8 @@ static void test_init(void)
 	   "init into a non-empty directory fails clearly (%s)", e.msg);
 	free(p);
 	rc = staging_init(pipeline_src, pipeline_src, NULL, &created, &e);
-	ok(rc == ERR_INVALID && strstr(e.msg, "not a directory"), "init onto a file fails (%s)", e.msg);
+	ok(rc == ERR_INVALID && strstr(e.msg, "not a directory"), "init onto a file fails (%s)",
+	   e.msg);
 
 	p = path_in("empty");
 	mkdir(p, 0755);
@@ -230,7 +232,8 @@ static void test_init(void)
 
 			is_int(count_commits(s), 1, "with one commit");
 			staging_read(s, "pipeline.json", &pb, &e);
-			is_str(pb.data, "{\n  \"version\": 1\n}\n", "and the pipeline from the source");
+			is_str(pb.data, "{\n  \"version\": 1\n}\n",
+			       "and the pipeline from the source");
 			buf_release(&pb);
 			staging_close(s);
 			s = NULL;
@@ -302,8 +305,8 @@ static void test_write_commit(void)
 	is_str(c2, c1, "and the HEAD is given back");
 
 	staging_write(s, "transform/new_hires.json", "[]\n", 3, &e);
-	rc = staging_commit(s, extract, "extract", "20261127T020000Z", "extract: only", NULL, NULL, 0,
-			    c2, &committed, &e);
+	rc = staging_commit(s, extract, "extract", "20261127T020000Z", "extract: only", NULL, NULL,
+			    0, c2, &committed, &e);
 	ok(rc == 0 && !committed, "a change outside the given paths is not committed");
 	rc = staging_commit(s, transform, "transform", "20261127T020000Z", "transform: 0 hires",
 			    NULL, NULL, 0, c2, &committed, &e);
@@ -325,7 +328,8 @@ static void test_write_commit(void)
 	buf_reset(&b);
 	c1[10] = '\0';
 	rc = staging_read_at(s, c1, "extract/applications.json", &b, &e);
-	ok(rc == 0 && strcmp(b.data, "[1]\n") == 0, "read_at an abbreviated commit id: old content");
+	ok(rc == 0 && strcmp(b.data, "[1]\n") == 0,
+	   "read_at an abbreviated commit id: old content");
 	buf_reset(&b);
 	rc = staging_read_at(s, "HEAD", "extract/applications.json", &b, &e);
 	ok(rc == 0 && strcmp(b.data, "[2]\n") == 0, "read_at HEAD: new content");
@@ -350,9 +354,21 @@ static void test_write_commit(void)
 
 static void test_hostile_paths(void)
 {
-	static const char *const bad[] = { "../x", "/etc/x", "a/../../b", "a\x01" "b", "a\\b", "",
-					   "a//b", "x/", "./x", ".git/config", "sub/.GIT/x",
-					   "a/..", "tab\there", "del\x7f" };
+	static const char *const bad[] = { "../x",
+					   "/etc/x",
+					   "a/../../b",
+					   "a\x01"
+					   "b",
+					   "a\\b",
+					   "",
+					   "a//b",
+					   "x/",
+					   "./x",
+					   ".git/config",
+					   "sub/.GIT/x",
+					   "a/..",
+					   "tab\there",
+					   "del\x7f" };
 	struct err e = ERR_INIT;
 	struct staging *s = NULL;
 	struct buf b = BUF_INIT;
@@ -370,24 +386,27 @@ static void test_hostile_paths(void)
 		for (j = 0; bad[i][j] && o < sizeof(shown) - 5; j++)
 			o += (size_t)snprintf(shown + o, sizeof(shown) - o,
 					      (unsigned char)bad[i][j] < 0x20 || bad[i][j] == 0x7f
-						      ? "\\x%02x" : "%c",
+						      ? "\\x%02x"
+						      : "%c",
 					      (unsigned char)bad[i][j]);
 		shown[o] = '\0';
-		ok(staging_write(s, bad[i], "x", 1, &e) == ERR_INVALID, "write refuses '%s': %s", shown,
-		   e.msg);
+		ok(staging_write(s, bad[i], "x", 1, &e) == ERR_INVALID, "write refuses '%s': %s",
+		   shown, e.msg);
 		ok(strchr(e.msg, '\x01') == NULL, "the message shows no raw control character");
 		ok(staging_read(s, bad[i], &b, &e) == ERR_INVALID, "read refuses '%s'", shown);
 		ok(staging_remove(s, bad[i], &e) == ERR_INVALID, "remove refuses '%s'", shown);
-		ok(staging_append_line(s, bad[i], "x", &e) == ERR_INVALID, "append refuses '%s'", shown);
-		ok(staging_read_at(s, "HEAD", bad[i], &b, &e) == ERR_INVALID, "read_at refuses '%s'",
+		ok(staging_append_line(s, bad[i], "x", &e) == ERR_INVALID, "append refuses '%s'",
 		   shown);
+		ok(staging_read_at(s, "HEAD", bad[i], &b, &e) == ERR_INVALID,
+		   "read_at refuses '%s'", shown);
 	}
 	buf_release(&b);
 
 	/* A symlink in the work tree must not lead a write outside it. */
 	p = path_in("stage/link");
 	if (symlink(tmp, p) == 0) {
-		ok(staging_write(s, "link/x", "x", 1, &e) == ERR_INVALID && strstr(e.msg, "not a directory"),
+		ok(staging_write(s, "link/x", "x", 1, &e) == ERR_INVALID &&
+			   strstr(e.msg, "not a directory"),
 		   "a write through a symlinked directory is refused (%s)", e.msg);
 		unlink(p);
 	} else {
@@ -438,7 +457,8 @@ static void test_write_failure(void)
 	setrlimit(RLIMIT_FSIZE, &old);
 	free(big);
 	is_int(rc, ERR_IO, "a failed write is an i/o error");
-	ok(strstr(e.msg, "writing extract/big.json") != NULL, "the message names the file (%s)", e.msg);
+	ok(strstr(e.msg, "writing extract/big.json") != NULL, "the message names the file (%s)",
+	   e.msg);
 	staging_read(s, "extract/big.json", &b, &e);
 	is_str(b.data, "old\n", "the old file is intact");
 	buf_release(&b);
@@ -471,7 +491,8 @@ static void test_runs(void)
 	}
 	rc = staging_new_run_id(s, id1, sizeof(id1), &e);
 	ok(rc == 0 && strlen(id1) >= 16 && id1[8] == 'T' && id1[15] == 'Z' &&
-	   (id1[16] == '\0' || id1[16] == '-'), "a new run id (%s)", id1);
+		   (id1[16] == '\0' || id1[16] == '-'),
+	   "a new run id (%s)", id1);
 	for (tries = 0; tries < 5; tries++) {
 		staging_new_run_id(s, id1, sizeof(id1), &e);
 		staging_tag_run(s, id1, "run x: ok\n\nCommand: test\nOutcome: ok\n", &e);
@@ -480,12 +501,14 @@ static void test_runs(void)
 			break; /* both in the same second */
 	}
 	/* The next free suffix: "-2" after a bare id, "-(n+1)" after "-n". */
-	snprintf(want, sizeof(want), "%.16s-%ld", id1, id1[16] == '-' ? strtol(id1 + 17, NULL, 10) + 1 : 2);
+	snprintf(want, sizeof(want), "%.16s-%ld", id1,
+		 id1[16] == '-' ? strtol(id1 + 17, NULL, 10) + 1 : 2);
 	is_str(id2, want, "a second run id in the same second gets the next suffix");
 	diag("run ids %s then %s", id1, id2);
 	rc = staging_tag_run(s, id1, "again", &e);
 	ok(rc < 0 && strstr(e.msg, id1), "a run tag cannot be made twice (%s)", e.msg);
-	is_int(staging_tag_run(s, "bad/id", "x", &e), ERR_INVALID, "a run id with a slash is refused");
+	is_int(staging_tag_run(s, "bad/id", "x", &e), ERR_INVALID,
+	       "a run id with a slash is refused");
 
 	/* Run ids whose string order is not their time order. */
 	staging_tag_run(s, "20200101T000000Z", "m", &e);
@@ -626,7 +649,8 @@ int main(void)
 {
 	char *home;
 
-	snprintf(tmp, sizeof(tmp), "%s/a2h-staging.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(tmp, sizeof(tmp), "%s/a2h-staging.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmp)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;

@@ -33,7 +33,8 @@ static void test_dates(void)
 	} cases[] = {
 		{ "2026-03-02T00:00:00.000Z", "2026-03-02" },
 		{ "2026-03-02", "2026-03-02" },
-		{ "2026-03-01T23:30:00.000-05:00", "2026-03-01" }, /* never shifted through a zone */
+		{ "2026-03-01T23:30:00.000-05:00",
+		  "2026-03-01" }, /* never shifted through a zone */
 		{ "2024-02-29T00:00:00Z", "2024-02-29" },
 		{ "2000-02-29", "2000-02-29" },
 		{ "1900-02-29", NULL },
@@ -93,7 +94,8 @@ static void test_money(void)
 
 		v = J(cases[i].json);
 		snprintf(label, sizeof(label), "money %s -> \"%s\"", cases[i].json, cases[i].out);
-		is_str(transform_money(v, out, sizeof(out)) == 0 ? out : "(error)", cases[i].out, label);
+		is_str(transform_money(v, out, sizeof(out)) == 0 ? out : "(error)", cases[i].out,
+		       label);
 		json_decref(v);
 	}
 	v = J("\"85000\"");
@@ -103,17 +105,20 @@ static void test_money(void)
 	ok(transform_money(v, out, sizeof(out)) == ERR_INVALID, "null is not an amount");
 	json_decref(v);
 	v = J("1e300");
-	ok(transform_money(v, out, sizeof(out)) == ERR_INVALID, "1e300 is refused, not printed with 300 digits");
+	ok(transform_money(v, out, sizeof(out)) == ERR_INVALID,
+	   "1e300 is refused, not printed with 300 digits");
 	json_decref(v);
 	v = J("123456789");
-	ok(transform_money(v, out, 5) == ERR_INVALID, "too small a buffer is an error, not truncation");
+	ok(transform_money(v, out, 5) == ERR_INVALID,
+	   "too small a buffer is an error, not truncation");
 	json_decref(v);
 
 	ok(transform_amount_valid("85000") && transform_amount_valid("85000.50") &&
-	   transform_amount_valid("0.5"), "plain decimal amounts are valid");
+		   transform_amount_valid("0.5"),
+	   "plain decimal amounts are valid");
 	ok(!transform_amount_valid("-5") && !transform_amount_valid("1e6") &&
-	   !transform_amount_valid("85,000") && !transform_amount_valid("85000.") &&
-	   !transform_amount_valid(".5") && !transform_amount_valid(""),
+		   !transform_amount_valid("85,000") && !transform_amount_valid("85000.") &&
+		   !transform_amount_valid(".5") && !transform_amount_valid(""),
 	   "signs, exponents, separators and bare dots are not");
 }
 
@@ -128,17 +133,19 @@ static void test_syntax(void)
 	ok(!transform_email_valid("a@@example.com") && !transform_email_valid("a@b@example.com"),
 	   "two @");
 	ok(!transform_email_valid("ol ivia@example.com"), "space");
-	ok(!transform_email_valid("olivia@example..com") && !transform_email_valid("olivia@.example.com"),
+	ok(!transform_email_valid("olivia@example..com") &&
+		   !transform_email_valid("olivia@.example.com"),
 	   "empty domain label");
 	ok(!transform_email_valid("olivia@-example.com"), "label starting with '-'");
-	ok(!transform_email_valid(".olivia@example.com") && !transform_email_valid("o..r@example.com"),
+	ok(!transform_email_valid(".olivia@example.com") &&
+		   !transform_email_valid("o..r@example.com"),
 	   "leading or doubled dot");
 	ok(!transform_email_valid(NULL), "NULL");
 
 	ok(transform_currency_valid("GBP") && transform_currency_valid("EUR"), "GBP, EUR");
 	ok(!transform_currency_valid("gbp") && !transform_currency_valid("GB") &&
-	   !transform_currency_valid("GBPX") && !transform_currency_valid("G8P") &&
-	   !transform_currency_valid("") && !transform_currency_valid(NULL),
+		   !transform_currency_valid("GBPX") && !transform_currency_valid("G8P") &&
+		   !transform_currency_valid("") && !transform_currency_valid(NULL),
 	   "lower case, wrong length, digits, empty are not ISO 4217 codes");
 }
 
@@ -163,9 +170,11 @@ static char *conv(enum pipeline_type t, const char *def, const char *value, cons
 	return s;
 }
 
-#define SELECT_DEF "{\"id\":\"cf\",\"fieldType\":\"ValueSelect\",\"selectableValues\":[" \
+#define SELECT_DEF                                                            \
+	"{\"id\":\"cf\",\"fieldType\":\"ValueSelect\",\"selectableValues\":[" \
 	"{\"label\":\"Medium\",\"value\":\"m\"},{\"label\":\"Large\",\"value\":\"l\"}]}"
-#define MULTI_DEF "{\"id\":\"cf\",\"fieldType\":\"MultiValueSelect\",\"selectableValues\":[" \
+#define MULTI_DEF                                                                  \
+	"{\"id\":\"cf\",\"fieldType\":\"MultiValueSelect\",\"selectableValues\":[" \
 	"{\"label\":\"Vegan\",\"value\":\"vg\"},{\"label\":\"Nut-free\",\"value\":\"nf\"}]}"
 
 static void test_custom_types(void)
@@ -177,35 +186,51 @@ static void test_custom_types(void)
 		{ PT_TEXT, "{\"fieldType\":\"String\"}", "\"hello\"", NULL, "\"hello\"" },
 		{ PT_TEXT, "{\"fieldType\":\"Number\"}", "42.5", NULL, "\"42.5\"" },
 		{ PT_TEXT, "{\"fieldType\":\"Boolean\"}", "true", NULL, "\"true\"" },
-		{ PT_TEXT, "{\"fieldType\":\"Date\"}", "\"2026-05-01T00:00:00.000Z\"", NULL, "\"2026-05-01\"" },
+		{ PT_TEXT, "{\"fieldType\":\"Date\"}", "\"2026-05-01T00:00:00.000Z\"", NULL,
+		  "\"2026-05-01\"" },
 		{ PT_TEXT, SELECT_DEF, "\"m\"", NULL, "\"Medium\"" },
 		{ PT_TEXT, MULTI_DEF, "[\"vg\",\"nf\"]", NULL, "\"Vegan, Nut-free\"" },
-		{ PT_TEXT, "{\"fieldType\":\"Currency\"}", "{\"value\":5000,\"currencyCode\":\"EUR\"}", NULL, "\"5000 EUR\"" },
-		{ PT_TEXT, NULL, "{\"min\":1}", NULL, "ERR:value {\"min\":1} cannot be written as text" },
+		{ PT_TEXT, "{\"fieldType\":\"Currency\"}",
+		  "{\"value\":5000,\"currencyCode\":\"EUR\"}", NULL, "\"5000 EUR\"" },
+		{ PT_TEXT, NULL, "{\"min\":1}", NULL,
+		  "ERR:value {\"min\":1} cannot be written as text" },
 		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "42", NULL, "42" },
 		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "42.0", NULL, "42" },
 		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "2.5", NULL, "2.5" },
 		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "\"17\"", NULL, "17" },
-		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "\"abc\"", NULL, "ERR:value \"abc\" is not a number" },
-		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "true", NULL, "ERR:value true is not a number" },
-		{ PT_DATE, "{\"fieldType\":\"Date\"}", "\"2026-05-01T00:00:00.000Z\"", NULL, "\"2026-05-01\"" },
-		{ PT_DATE, "{\"fieldType\":\"Date\"}", "\"2026-02-30\"", NULL, "ERR:value \"2026-02-30\" is not a date (YYYY-MM-DD)" },
-		{ PT_DATE, "{\"fieldType\":\"Date\"}", "20260501", NULL, "ERR:value 20260501 is not a date (YYYY-MM-DD)" },
+		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "\"abc\"", NULL,
+		  "ERR:value \"abc\" is not a number" },
+		{ PT_NUMBER, "{\"fieldType\":\"Number\"}", "true", NULL,
+		  "ERR:value true is not a number" },
+		{ PT_DATE, "{\"fieldType\":\"Date\"}", "\"2026-05-01T00:00:00.000Z\"", NULL,
+		  "\"2026-05-01\"" },
+		{ PT_DATE, "{\"fieldType\":\"Date\"}", "\"2026-02-30\"", NULL,
+		  "ERR:value \"2026-02-30\" is not a date (YYYY-MM-DD)" },
+		{ PT_DATE, "{\"fieldType\":\"Date\"}", "20260501", NULL,
+		  "ERR:value 20260501 is not a date (YYYY-MM-DD)" },
 		{ PT_BOOLEAN, "{\"fieldType\":\"Boolean\"}", "false", NULL, "false" },
 		{ PT_BOOLEAN, "{\"fieldType\":\"Boolean\"}", "\"TRUE\"", NULL, "true" },
-		{ PT_BOOLEAN, "{\"fieldType\":\"Boolean\"}", "\"yes\"", NULL, "ERR:value \"yes\" is not true or false" },
+		{ PT_BOOLEAN, "{\"fieldType\":\"Boolean\"}", "\"yes\"", NULL,
+		  "ERR:value \"yes\" is not true or false" },
 		{ PT_SELECT, SELECT_DEF, "\"l\"", NULL, "\"Large\"" },
 		{ PT_SELECT, SELECT_DEF, "\"l\"", "\"Large (L)\"", "\"Large (L)\"" },
 		{ PT_SELECT, SELECT_DEF, "\"xl\"", NULL, "\"xl\"" },
-		{ PT_SELECT, SELECT_DEF, "[\"l\"]", NULL, "ERR:value [\"l\"] is not a single option" },
+		{ PT_SELECT, SELECT_DEF, "[\"l\"]", NULL,
+		  "ERR:value [\"l\"] is not a single option" },
 		{ PT_MULTISELECT, MULTI_DEF, "[\"nf\",\"vg\"]", NULL, "[\"Nut-free\",\"Vegan\"]" },
 		{ PT_MULTISELECT, MULTI_DEF, "\"vg\"", NULL, "[\"Vegan\"]" },
-		{ PT_MULTISELECT, MULTI_DEF, "[\"vg\",\"x\"]", "[\"VEGAN\",\"Other\"]", "[\"VEGAN\",\"Other\"]" },
-		{ PT_MULTISELECT, MULTI_DEF, "[1,2]", NULL, "ERR:value [1,2] is not a list of options" },
-		{ PT_CURRENCY, "{\"fieldType\":\"Currency\"}", "{\"value\":1500.5,\"currencyCode\":\"GBP\"}", NULL, "\"1500.5 GBP\"" },
-		{ PT_CURRENCY, "{\"fieldType\":\"Currency\"}", "{\"value\":1500,\"currencyCode\":\"pounds\"}", NULL,
-		  "ERR:value {\"value\":1500,\"currencyCode\":\"pounds\"} is not an amount with an ISO 4217 currency code" },
-		{ PT_CURRENCY, "{\"fieldType\":\"Currency\"}", "1500", NULL, "ERR:value 1500 is not an amount with an ISO 4217 currency code" },
+		{ PT_MULTISELECT, MULTI_DEF, "[\"vg\",\"x\"]", "[\"VEGAN\",\"Other\"]",
+		  "[\"VEGAN\",\"Other\"]" },
+		{ PT_MULTISELECT, MULTI_DEF, "[1,2]", NULL,
+		  "ERR:value [1,2] is not a list of options" },
+		{ PT_CURRENCY, "{\"fieldType\":\"Currency\"}",
+		  "{\"value\":1500.5,\"currencyCode\":\"GBP\"}", NULL, "\"1500.5 GBP\"" },
+		{ PT_CURRENCY, "{\"fieldType\":\"Currency\"}",
+		  "{\"value\":1500,\"currencyCode\":\"pounds\"}", NULL,
+		  "ERR:value {\"value\":1500,\"currencyCode\":\"pounds\"} is not an amount with an "
+		  "ISO 4217 currency code" },
+		{ PT_CURRENCY, "{\"fieldType\":\"Currency\"}", "1500", NULL,
+		  "ERR:value 1500 is not an amount with an ISO 4217 currency code" },
 		{ PT_TEXT, NULL, "null", NULL, "EMPTY" },
 		{ PT_TEXT, NULL, "\"\"", NULL, "EMPTY" },
 		{ PT_MULTISELECT, MULTI_DEF, "[]", NULL, "EMPTY" },
@@ -222,11 +247,15 @@ static void test_custom_types(void)
 		is_str(got, cases[i].want, label);
 		free(got);
 	}
-	ok(transform_type_applies(PT_TEXT, "LongText") && transform_type_applies(PT_SELECT, "ValueSelect") &&
-	   transform_type_applies(PT_CURRENCY, "Currency") && transform_type_applies(PT_NUMBER, NULL),
+	ok(transform_type_applies(PT_TEXT, "LongText") &&
+		   transform_type_applies(PT_SELECT, "ValueSelect") &&
+		   transform_type_applies(PT_CURRENCY, "Currency") &&
+		   transform_type_applies(PT_NUMBER, NULL),
 	   "types that apply");
-	ok(!transform_type_applies(PT_NUMBER, "String") && !transform_type_applies(PT_DATE, "Boolean") &&
-	   !transform_type_applies(PT_TEXT, "NumberRange") && !transform_type_applies(PT_SELECT, "MultiValueSelect"),
+	ok(!transform_type_applies(PT_NUMBER, "String") &&
+		   !transform_type_applies(PT_DATE, "Boolean") &&
+		   !transform_type_applies(PT_TEXT, "NumberRange") &&
+		   !transform_type_applies(PT_SELECT, "MultiValueSelect"),
 	   "types that cannot apply");
 }
 
@@ -244,9 +273,11 @@ static void test_pipeline_default(void)
 	for (f = 0; f < PF__COUNT; f++)
 		ok(p->fields[f].enabled, "default maps %s", pipeline_field_name(f));
 	ok(p->fields[PF_START_DATE].required && p->fields[PF_FIRST_NAME].required &&
-	   p->fields[PF_LAST_NAME].required && p->fields[PF_PERSONAL_EMAIL].required &&
-	   p->fields[PF_JOB_TITLE].required, "start date, first and last name, email and job title are required");
-	ok(!p->fields[PF_MIDDLE_NAME].required && !p->fields[PF_SALARY].required, "the others are optional");
+		   p->fields[PF_LAST_NAME].required && p->fields[PF_PERSONAL_EMAIL].required &&
+		   p->fields[PF_JOB_TITLE].required,
+	   "start date, first and last name, email and job title are required");
+	ok(!p->fields[PF_MIDDLE_NAME].required && !p->fields[PF_SALARY].required,
+	   "the others are optional");
 	is_str(p->salary_period, "annual", "salary period annual");
 	is_str(p->hiring_manager_role, "Hiring Manager", "hiring manager role");
 	ok(p->offer_letter, "offer letter on");
@@ -265,74 +296,122 @@ static void test_pipeline_errors(void)
 		const char *json, *msg;
 	} cases[] = {
 		{ PL_HEAD "\"fields\": {\"firstName\": {\"enabled\": false}}}",
-		  "pipeline.json: fields.firstName.enabled: firstName is required and cannot be switched off" },
+		  "pipeline.json: fields.firstName.enabled: firstName is required and cannot be "
+		  "switched off" },
 		{ PL_HEAD "\"fields\": {\"employmentStartDate\": {\"enabled\": false}}}",
-		  "pipeline.json: fields.employmentStartDate.enabled: employmentStartDate is required and cannot be switched off" },
+		  "pipeline.json: fields.employmentStartDate.enabled: employmentStartDate is "
+		  "required and cannot be switched off" },
 		{ PL_HEAD "\"fields\": {\"jobTitle\": {\"required\": false}}}",
-		  "pipeline.json: fields.jobTitle.required: jobTitle is required by Humaans and cannot be made optional" },
+		  "pipeline.json: fields.jobTitle.required: jobTitle is required by Humaans and "
+		  "cannot be made optional" },
 		{ PL_HEAD "\"fields\": {\"department\": {\"enabled\": false, \"required\": true}}}",
-		  "pipeline.json: fields.department: department cannot be both required and switched off" },
+		  "pipeline.json: fields.department: department cannot be both required and "
+		  "switched off" },
 		{ PL_HEAD "\"fields\": {\"nickname\": {}}}",
-		  "pipeline.json: fields.nickname: unknown Humaans target 'nickname' (expected employmentStartDate, firstName, middleName, lastName, personalEmail, personalPhoneNumber, jobTitle, department, reportingTo, location or salary; map other fields under customFields)" },
+		  "pipeline.json: fields.nickname: unknown Humaans target 'nickname' (expected "
+		  "employmentStartDate, firstName, middleName, lastName, personalEmail, "
+		  "personalPhoneNumber, jobTitle, department, reportingTo, location or salary; map "
+		  "other fields under customFields)" },
 		{ PL_HEAD "\"fields\": {\"jobTitle\": {\"from\": \"jobPosting.title\"}}}",
-		  "pipeline.json: fields.jobTitle.from: unknown Ashby source 'jobPosting.title' (jobTitle reads 'job.title')" },
+		  "pipeline.json: fields.jobTitle.from: unknown Ashby source 'jobPosting.title' "
+		  "(jobTitle reads 'job.title')" },
 		{ PL_HEAD "\"fields\": {\"salary\": {\"period\": \"weekly\"}}}",
-		  "pipeline.json: fields.salary.period: unknown period 'weekly' (expected annual, monthly or hourly)" },
+		  "pipeline.json: fields.salary.period: unknown period 'weekly' (expected annual, "
+		  "monthly or hourly)" },
 		{ PL_HEAD "\"fields\": {\"location\": {\"enabled\": \"no\"}}}",
 		  "pipeline.json: fields.location.enabled: expected true or false" },
 		{ PL_HEAD "\"fields\": {\"location\": {\"enabeld\": false}}}",
-		  "pipeline.json: fields.location.enabeld: unknown key (expected from, enabled or required)" },
+		  "pipeline.json: fields.location.enabeld: unknown key (expected from, enabled or "
+		  "required)" },
 		{ PL_HEAD "\"colour\": \"blue\"}",
-		  "pipeline.json: colour: unknown key (expected version, hiringManagerRole, legalNameField, fields, customFields or documents)" },
+		  "pipeline.json: colour: unknown key (expected version, hiringManagerRole, "
+		  "legalNameField, fields, customFields or documents)" },
 		{ "{\"version\": 2}", "pipeline.json: version: unsupported version (expected 1)" },
 		{ "{}", "pipeline.json: version: missing (expected 1)" },
 		{ "[]", "pipeline.json: expected a JSON object" },
 		{ "{\"version\": 1, \"version\": 1}",
 		  "pipeline.json: line 1, column 24: duplicate object key near '\"version\"'" },
-		{ "{\"version\": 1,", "pipeline.json: line 1, column 14: string or '}' expected near end of file" },
+		{ "{\"version\": 1,",
+		  "pipeline.json: line 1, column 14: string or '}' expected near end of file" },
 		{ PL_HEAD "\"hiringManagerRole\": \"\"}",
 		  "pipeline.json: hiringManagerRole: expected a non-empty string" },
-		{ PL_HEAD "\"customFields\": {}}", "pipeline.json: customFields: expected an array" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Opening\", \"title\": \"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].from.object: unknown Ashby object 'Opening' (expected Candidate, Application, Job or Offer)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].from: name the Ashby custom field by 'title' or 'id'" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\", \"id\": \"y\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
+		{ PL_HEAD "\"customFields\": {}}",
+		  "pipeline.json: customFields: expected an array" },
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Opening\", \"title\": "
+			  "\"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}, "
+			  "\"type\": \"text\"}]}",
+		  "pipeline.json: customFields[0].from.object: unknown Ashby object 'Opening' "
+		  "(expected Candidate, Application, Job or Offer)" },
+		{ PL_HEAD
+		  "\"customFields\": [{\"from\": {\"object\": \"Candidate\"}, \"to\": "
+		  "{\"customField\": \"X\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
+		  "pipeline.json: customFields[0].from: name the Ashby custom field by 'title' or "
+		  "'id'" },
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\", \"id\": \"y\"}, \"to\": {\"customField\": \"X\", \"section\": "
+			  "\"basics\"}, \"type\": \"text\"}]}",
 		  "pipeline.json: customFields[0].from: give 'title' or 'id', not both" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"pay\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].to.section: unknown section 'pay' (expected basics, jobRole, compensation or employment)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"customField\": \"X\"}, \"type\": \"text\"}]}",
+		{ PL_HEAD
+		  "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, "
+		  "\"to\": {\"customField\": \"X\", \"section\": \"pay\"}, \"type\": \"text\"}]}",
+		  "pipeline.json: customFields[0].to.section: unknown section 'pay' (expected "
+		  "basics, jobRole, compensation or employment)" },
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\"}, \"to\": {\"customField\": \"X\"}, \"type\": \"text\"}]}",
 		  "pipeline.json: customFields[0].to.section: missing" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"personField\": \"nickname\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].to.personField: unknown Humaans target 'nickname' (expected preferredName, email, phoneNumber, remoteCity or remoteCountryCode)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"personField\": \"preferredName\"}, \"type\": \"number\"}]}",
-		  "pipeline.json: customFields[0].type: type 'number' cannot apply to person field 'preferredName' (a text field: use text, select or currency)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"personField\": \"preferredName\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\"}, \"to\": {\"personField\": \"nickname\"}, \"type\": \"text\"}]}",
+		  "pipeline.json: customFields[0].to.personField: unknown Humaans target "
+		  "'nickname' (expected preferredName, email, phoneNumber, remoteCity or "
+		  "remoteCountryCode)" },
+		{ PL_HEAD
+		  "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, "
+		  "\"to\": {\"personField\": \"preferredName\"}, \"type\": \"number\"}]}",
+		  "pipeline.json: customFields[0].type: type 'number' cannot apply to person field "
+		  "'preferredName' (a text field: use text, select or currency)" },
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\"}, \"to\": {\"personField\": \"preferredName\", \"section\": "
+			  "\"basics\"}, \"type\": \"text\"}]}",
 		  "pipeline.json: customFields[0].to.section: a person field has no section" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}, \"type\": \"string\"}]}",
-		  "pipeline.json: customFields[0].type: unknown type 'string' (expected text, number, date, boolean, select, multiSelect or currency)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}}]}",
-		  "pipeline.json: customFields[0].type: missing (text, number, date, boolean, select, multiSelect or currency)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"customField\": \"T\", \"section\": \"basics\"}, \"type\": \"text\"},"
-			  "{\"from\": {\"object\": \"Job\", \"title\": \"Y\"}, \"to\": {\"customField\": \"T\", \"section\": \"employment\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[1].to: 'T' is already the target of customFields[0]" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, \"to\": {\"customField\": \"T\", \"section\": \"basics\"}, \"type\": \"text\", \"required\": 1}]}",
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}, "
+			  "\"type\": \"string\"}]}",
+		  "pipeline.json: customFields[0].type: unknown type 'string' (expected text, "
+		  "number, date, boolean, select, multiSelect or currency)" },
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\"}, \"to\": {\"customField\": \"X\", \"section\": \"basics\"}}]}",
+		  "pipeline.json: customFields[0].type: missing (text, number, date, boolean, "
+		  "select, multiSelect or currency)" },
+		{ PL_HEAD
+		  "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, "
+		  "\"to\": {\"customField\": \"T\", \"section\": \"basics\"}, \"type\": \"text\"},"
+		  "{\"from\": {\"object\": \"Job\", \"title\": \"Y\"}, \"to\": {\"customField\": "
+		  "\"T\", \"section\": \"employment\"}, \"type\": \"text\"}]}",
+		  "pipeline.json: customFields[1].to: 'T' is already the target of "
+		  "customFields[0]" },
+		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
+			  "\"X\"}, \"to\": {\"customField\": \"T\", \"section\": \"basics\"}, "
+			  "\"type\": \"text\", \"required\": 1}]}",
 		  "pipeline.json: customFields[0].required: expected true or false" },
 		{ PL_HEAD "\"documents\": {\"offerLetter\": {\"documentType\": \"\"}}}",
-		  "pipeline.json: documents.offerLetter.documentType: expected a non-empty string" },
+		  "pipeline.json: documents.offerLetter.documentType: expected a non-empty "
+		  "string" },
 		{ PL_HEAD "\"documents\": {\"contract\": {}}}",
 		  "pipeline.json: documents.contract: unknown key (expected offerLetter)" },
 		{ PL_HEAD "\"legalNameField\": {\"object\": \"Job\", \"title\": \"Legal name\"}}",
-		  "pipeline.json: legalNameField.object: the legal name must be a Candidate custom field" },
+		  "pipeline.json: legalNameField.object: the legal name must be a Candidate custom "
+		  "field" },
 		{ PL_HEAD "\"legalNameField\": \"Legal name\"}",
-		  "pipeline.json: legalNameField: expected an object such as {\"title\": \"Legal name\"}" },
+		  "pipeline.json: legalNameField: expected an object such as {\"title\": \"Legal "
+		  "name\"}" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct pipeline *p = NULL;
 		struct err e = ERR_INIT;
-		int rc = pipeline_parse(&p, cases[i].json, strlen(cases[i].json), "pipeline.json", &e);
+		int rc = pipeline_parse(&p, cases[i].json, strlen(cases[i].json), "pipeline.json",
+					&e);
 
 		ok(rc == ERR_INVALID && p == NULL, "invalid pipeline %zu refused", i);
 		is_str(e.msg, cases[i].msg, cases[i].msg);
@@ -365,7 +444,8 @@ static void test_pipeline_doc_example(void)
 	end = start ? strstr(start + 8, "```") : NULL;
 	ok(start && end, "doc/pipeline.md has a json example");
 	if (start && end) {
-		ok(pipeline_parse(&p, start + 8, (size_t)(end - start - 8), "pipeline.json", &e) == 0,
+		ok(pipeline_parse(&p, start + 8, (size_t)(end - start - 8), "pipeline.json", &e) ==
+			   0,
 		   "the example in doc/pipeline.md is valid: %s", e.msg);
 		ok(p && p->ncustom == 3 && !p->fields[PF_LOCATION].enabled && p->legal_name_title,
 		   "and says what the doc says");
@@ -376,18 +456,22 @@ static void test_pipeline_doc_example(void)
 
 static void test_pipeline_custom_ok(void)
 {
-	static const char json[] = PL_HEAD
-		"\"hiringManagerRole\": \"Hiring Lead\","
-		"\"legalNameField\": {\"title\": \"Legal name\"},"
-		"\"fields\": {\"salary\": {\"enabled\": false}, \"department\": {\"required\": true}},"
-		"\"customFields\": [{\"from\": {\"object\": \"Offer\", \"id\": \"cf_1\"},"
-		" \"to\": {\"customField\": \"Bonus\", \"section\": \"compensation\"}, \"type\": \"currency\", \"required\": true},"
-		"{\"from\": {\"object\": \"Candidate\", \"title\": \"Preferred\"}, \"to\": {\"personField\": \"preferredName\"}, \"type\": \"text\"}],"
-		"\"documents\": {\"offerLetter\": {\"enabled\": false}}}";
+	static const char json[] =
+		PL_HEAD "\"hiringManagerRole\": \"Hiring Lead\","
+			"\"legalNameField\": {\"title\": \"Legal name\"},"
+			"\"fields\": {\"salary\": {\"enabled\": false}, \"department\": "
+			"{\"required\": true}},"
+			"\"customFields\": [{\"from\": {\"object\": \"Offer\", \"id\": \"cf_1\"},"
+			" \"to\": {\"customField\": \"Bonus\", \"section\": \"compensation\"}, "
+			"\"type\": \"currency\", \"required\": true},"
+			"{\"from\": {\"object\": \"Candidate\", \"title\": \"Preferred\"}, \"to\": "
+			"{\"personField\": \"preferredName\"}, \"type\": \"text\"}],"
+			"\"documents\": {\"offerLetter\": {\"enabled\": false}}}";
 	struct pipeline *p = NULL;
 	struct err e = ERR_INIT;
 
-	ok(pipeline_parse(&p, json, strlen(json), "pipeline.json", &e) == 0, "a custom pipeline parses: %s", e.msg);
+	ok(pipeline_parse(&p, json, strlen(json), "pipeline.json", &e) == 0,
+	   "a custom pipeline parses: %s", e.msg);
 	if (!p)
 		return;
 	ok(!p->fields[PF_SALARY].enabled, "salary switched off");
@@ -395,10 +479,12 @@ static void test_pipeline_custom_ok(void)
 	is_str(p->hiring_manager_role, "Hiring Lead", "hiring manager role");
 	is_str(p->legal_name_title, "Legal name", "legal name field");
 	is_int((long long)p->ncustom, 2, "two custom fields");
-	ok(p->custom[0].object == PO_OFFER && p->custom[0].type == PT_CURRENCY && p->custom[0].required &&
-	   strcmp(p->custom[0].source_id, "cf_1") == 0 && strcmp(p->custom[0].section, "compensation") == 0,
+	ok(p->custom[0].object == PO_OFFER && p->custom[0].type == PT_CURRENCY &&
+		   p->custom[0].required && strcmp(p->custom[0].source_id, "cf_1") == 0 &&
+		   strcmp(p->custom[0].section, "compensation") == 0,
 	   "offer currency field to compensation");
-	ok(p->custom[1].to_person && strcmp(p->custom[1].target, "preferredName") == 0 && !p->custom[1].section,
+	ok(p->custom[1].to_person && strcmp(p->custom[1].target, "preferredName") == 0 &&
+		   !p->custom[1].section,
 	   "candidate field to a person field");
 	ok(!p->offer_letter, "offer letter off");
 	pipeline_free(p);
@@ -409,30 +495,39 @@ static void test_overrides(void)
 	static const struct {
 		const char *csv, *msg;
 	} bad[] = {
-		{ "app_1,lastName,Smith\n", "overrides.csv: line 1: expected the header row 'application_id,field,value'" },
+		{ "app_1,lastName,Smith\n",
+		  "overrides.csv: line 1: expected the header row 'application_id,field,value'" },
 		{ "application_id,field,value\napp_1,surname,Smith\n",
-		  "overrides.csv: line 2: unknown field 'surname' (expected firstName, middleName, lastName, personalEmail, personalPhoneNumber, employmentStartDate, jobTitle, department, reportingTo, location, salaryAmount, salaryCurrency)" },
+		  "overrides.csv: line 2: unknown field 'surname' (expected firstName, middleName, "
+		  "lastName, personalEmail, personalPhoneNumber, employmentStartDate, jobTitle, "
+		  "department, reportingTo, location, salaryAmount, salaryCurrency)" },
 		{ "application_id,field,value\napp_1,lastName\n",
-		  "overrides.csv: line 2: expected 3 fields (application_id, field, value), got 2" },
+		  "overrides.csv: line 2: expected 3 fields (application_id, field, value), got "
+		  "2" },
 		{ "application_id,field,value\napp_1,personalEmail,not-an-email\n",
-		  "overrides.csv: line 2: personalEmail value 'not-an-email' is not an email address" },
+		  "overrides.csv: line 2: personalEmail value 'not-an-email' is not an email "
+		  "address" },
 		{ "application_id,field,value\napp_1,employmentStartDate,2026-02-30\n",
-		  "overrides.csv: line 2: employmentStartDate value '2026-02-30' is not a date YYYY-MM-DD" },
+		  "overrides.csv: line 2: employmentStartDate value '2026-02-30' is not a date "
+		  "YYYY-MM-DD" },
 		{ "application_id,field,value\napp_1,salaryAmount,\"85,000\"\n",
-		  "overrides.csv: line 2: salaryAmount value '85,000' is not a decimal amount such as 85000 or 85000.50" },
+		  "overrides.csv: line 2: salaryAmount value '85,000' is not a decimal amount such "
+		  "as 85000 or 85000.50" },
 		{ "application_id,field,value\napp_1,salaryCurrency,gbp\n",
-		  "overrides.csv: line 2: salaryCurrency value 'gbp' is not an ISO 4217 code such as GBP" },
+		  "overrides.csv: line 2: salaryCurrency value 'gbp' is not an ISO 4217 code such "
+		  "as GBP" },
 		{ "application_id,field,value\napp_1,lastName,\n",
 		  "overrides.csv: line 2: lastName is required and cannot be cleared" },
 		{ "application_id,field,value\napp_1,lastName,A\napp_1,lastName,B\n",
-		  "overrides.csv: line 3: duplicate override of lastName for application 'app_1' (also line 2)" },
-		{ "application_id,field,value\n,lastName,A\n", "overrides.csv: line 2: empty application_id" },
+		  "overrides.csv: line 3: duplicate override of lastName for application 'app_1' "
+		  "(also line 2)" },
+		{ "application_id,field,value\n,lastName,A\n",
+		  "overrides.csv: line 2: empty application_id" },
 	};
-	static const char good[] =
-		"application_id,field,value\n"
-		"app_2,lastName,van der Berg\n"
-		"app_1,middleName,\n"
-		"app_1,salaryAmount,85000.50\n";
+	static const char good[] = "application_id,field,value\n"
+				   "app_2,lastName,van der Berg\n"
+				   "app_1,middleName,\n"
+				   "app_1,salaryAmount,85000.50\n";
 	struct overrides *ov = NULL;
 	struct err e = ERR_INIT;
 	struct buf b = BUF_INIT;
@@ -441,19 +536,24 @@ static void test_overrides(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err_clear(&e);
-		ok(overrides_parse(&ov, bad[i].csv, strlen(bad[i].csv), "overrides.csv", &e) == ERR_INVALID && !ov,
+		ok(overrides_parse(&ov, bad[i].csv, strlen(bad[i].csv), "overrides.csv", &e) ==
+				   ERR_INVALID &&
+			   !ov,
 		   "bad overrides %zu refused", i);
 		is_str(e.msg, bad[i].msg, bad[i].msg);
 	}
 	err_clear(&e);
-	ok(overrides_parse(&ov, good, strlen(good), "overrides.csv", &e) == 0, "good overrides parse: %s", e.msg);
+	ok(overrides_parse(&ov, good, strlen(good), "overrides.csv", &e) == 0,
+	   "good overrides parse: %s", e.msg);
 	is_int((long long)overrides_count(ov), 3, "three overrides");
 	apps = J("[{\"id\":\"app_1\"}]");
-	is_int((long long)overrides_describe(ov, apps, &b), 1, "one override matches no application");
+	is_int((long long)overrides_describe(ov, apps, &b), 1,
+	       "one override matches no application");
 	is_str(b.data,
 	       "  app_2 lastName: van der Berg (no such hired application: ignored)\n"
 	       "  app_1 middleName: (cleared)\n"
-	       "  app_1 salaryAmount: 85000.50\n", "overrides described for the commit body");
+	       "  app_1 salaryAmount: 85000.50\n",
+	       "overrides described for the commit body");
 	json_decref(apps);
 	buf_release(&b);
 	overrides_free(ov);
@@ -465,28 +565,41 @@ static void test_overrides(void)
 
 static const char base_extract[] =
 	"{\"applications\": [{\"id\": \"app_1\", \"status\": \"Hired\","
-	"  \"candidate\": {\"id\": \"c1\", \"name\": \"Olivia Bennett\"}, \"job\": {\"id\": \"j1\"},"
-	"  \"hiringTeam\": [{\"userId\": \"u9\", \"email\": \"rec@co.com\", \"role\": \"Recruiter\"},"
-	"                   {\"userId\": \"u1\", \"email\": \"ann@co.com\", \"firstName\": \"Ann\", \"lastName\": \"Manager\", \"role\": \"hiring manager\"}]},"
+	"  \"candidate\": {\"id\": \"c1\", \"name\": \"Olivia Bennett\"}, \"job\": {\"id\": "
+	"\"j1\"},"
+	"  \"hiringTeam\": [{\"userId\": \"u9\", \"email\": \"rec@co.com\", \"role\": "
+	"\"Recruiter\"},"
+	"                   {\"userId\": \"u1\", \"email\": \"ann@co.com\", \"firstName\": "
+	"\"Ann\", \"lastName\": \"Manager\", \"role\": \"hiring manager\"}]},"
 	"  {\"id\": \"app_0\", \"status\": \"Archived\", \"candidate\": {\"id\": \"c1\"}}],"
 	" \"candidates\": [{\"id\": \"c1\", \"name\": \" Olivia\\u00a0 Bennett \","
-	"  \"primaryEmailAddress\": {\"value\": \"olivia@work.com\", \"type\": \"Work\", \"isPrimary\": true},"
-	"  \"emailAddresses\": [{\"value\": \"olivia@work.com\", \"type\": \"Work\"}, {\"value\": \"olivia@home.com\", \"type\": \"Personal\"}],"
+	"  \"primaryEmailAddress\": {\"value\": \"olivia@work.com\", \"type\": \"Work\", "
+	"\"isPrimary\": true},"
+	"  \"emailAddresses\": [{\"value\": \"olivia@work.com\", \"type\": \"Work\"}, {\"value\": "
+	"\"olivia@home.com\", \"type\": \"Personal\"}],"
 	"  \"primaryPhoneNumber\": {\"value\": \"+44 20 7946 0000\", \"type\": \"Mobile\"}}],"
 	" \"offers\": ["
-	"  {\"id\": \"o1\", \"applicationId\": \"app_1\", \"acceptanceStatus\": \"Declined\", \"decidedAt\": \"2026-01-20T10:00:00.000Z\","
+	"  {\"id\": \"o1\", \"applicationId\": \"app_1\", \"acceptanceStatus\": \"Declined\", "
+	"\"decidedAt\": \"2026-01-20T10:00:00.000Z\","
 	"   \"latestVersion\": {\"startDate\": \"2026-01-01T00:00:00.000Z\"}},"
-	"  {\"id\": \"o2\", \"applicationId\": \"app_1\", \"acceptanceStatus\": \"Accepted\", \"decidedAt\": \"2026-01-10T10:00:00.000Z\","
-	"   \"latestVersion\": {\"startDate\": \"2026-03-02T00:00:00.000Z\", \"createdAt\": \"2026-01-08T00:00:00.000Z\","
+	"  {\"id\": \"o2\", \"applicationId\": \"app_1\", \"acceptanceStatus\": \"Accepted\", "
+	"\"decidedAt\": \"2026-01-10T10:00:00.000Z\","
+	"   \"latestVersion\": {\"startDate\": \"2026-03-02T00:00:00.000Z\", \"createdAt\": "
+	"\"2026-01-08T00:00:00.000Z\","
 	"                      \"salary\": {\"currencyCode\": \"GBP\", \"value\": 85000.5}}},"
-	"  {\"id\": \"o3\", \"applicationId\": \"app_1\", \"acceptanceStatus\": \"Accepted\", \"decidedAt\": \"2026-01-05T10:00:00.000Z\","
+	"  {\"id\": \"o3\", \"applicationId\": \"app_1\", \"acceptanceStatus\": \"Accepted\", "
+	"\"decidedAt\": \"2026-01-05T10:00:00.000Z\","
 	"   \"latestVersion\": {\"startDate\": \"2026-02-01T00:00:00.000Z\"}}],"
-	" \"jobs\": [{\"id\": \"j1\", \"title\": \"Engineer\", \"departmentId\": \"d1\", \"locationId\": \"l1\","
+	" \"jobs\": [{\"id\": \"j1\", \"title\": \"Engineer\", \"departmentId\": \"d1\", "
+	"\"locationId\": \"l1\","
 	"  \"hiringTeam\": [{\"userId\": \"u2\", \"role\": \"Hiring Manager\"}]}],"
 	" \"departments\": [{\"id\": \"d1\", \"name\": \"Engineering\"}],"
-	" \"locations\": [{\"id\": \"l1\", \"name\": \"London Office\", \"address\": {\"postalAddress\": {\"addressLocality\": \"London\"}}}],"
-	" \"users\": [{\"id\": \"u2\", \"email\": \"bob@co.com\", \"firstName\": \"Bob\", \"lastName\": \"Boss\"}],"
-	" \"state\": {\"files\": {\"app_1\": {\"name\": \"offer_signed.pdf\", \"path\": \"extract/files/app_1/offer_signed.pdf\", \"sha256\": \"abc\"}}}}";
+	" \"locations\": [{\"id\": \"l1\", \"name\": \"London Office\", \"address\": "
+	"{\"postalAddress\": {\"addressLocality\": \"London\"}}}],"
+	" \"users\": [{\"id\": \"u2\", \"email\": \"bob@co.com\", \"firstName\": \"Bob\", "
+	"\"lastName\": \"Boss\"}],"
+	" \"state\": {\"files\": {\"app_1\": {\"name\": \"offer_signed.pdf\", \"path\": "
+	"\"extract/files/app_1/offer_signed.pdf\", \"sha256\": \"abc\"}}}}";
 
 static const char default_pipeline[] = "{\"version\": 1}";
 
@@ -503,7 +616,8 @@ static void run_case(struct outcome *o, const char *pipeline_json, json_t *x, co
 
 	memset(o, 0, sizeof(*o));
 	if (pipeline_parse(&p, pipeline_json, strlen(pipeline_json), "pipeline.json", &o->e) < 0 ||
-	    (overrides && overrides_parse(&ov, overrides, strlen(overrides), "overrides.csv", &o->e) < 0)) {
+	    (overrides &&
+	     overrides_parse(&ov, overrides, strlen(overrides), "overrides.csv", &o->e) < 0)) {
 		o->rc = o->e.code;
 		printf("# setup failed: %s\n", o->e.msg);
 	} else {
@@ -537,7 +651,8 @@ static void test_records(void)
 
 	run_case(&o, default_pipeline, J(base_extract), NULL);
 	ok(o.rc == 0, "base extract transforms: %s", o.e.msg);
-	is_int((long long)json_array_size(o.hires), 1, "one hire (the Archived application is skipped)");
+	is_int((long long)json_array_size(o.hires), 1,
+	       "one hire (the Archived application is skipped)");
 	is_int((long long)json_array_size(o.rejects), 0, "no rejects");
 	is_str(H(&o, "id"), "app_1", "keyed by application id");
 	is_str(H(&o, "name"), " Olivia\xc2\xa0 Bennett ", "Ashby's name kept for messages");
@@ -546,12 +661,15 @@ static void test_records(void)
 	ok(!json_get_path(json_array_get(o.hires, 0), "person.middleName"), "no middle name");
 	ok(!json_get_path(json_array_get(o.hires, 0), "review"), "a two-word name needs no review");
 	is_str(H(&o, "person.status"), "newHire", "status newHire");
-	is_str(H(&o, "person.personalEmail"), "olivia@home.com", "Personal address preferred over a Work primary");
+	is_str(H(&o, "person.personalEmail"), "olivia@home.com",
+	       "Personal address preferred over a Work primary");
 	is_str(H(&o, "person.personalPhoneNumber"), "+44 20 7946 0000", "phone");
-	is_str(H(&o, "person.employmentStartDate"), "2026-03-02", "start date of the latest accepted offer");
+	is_str(H(&o, "person.employmentStartDate"), "2026-03-02",
+	       "start date of the latest accepted offer");
 	is_str(H(&o, "jobRole.jobTitle"), "Engineer", "job title");
 	is_str(H(&o, "jobRole.department"), "Engineering", "department by id");
-	is_str(H(&o, "reportingTo.email"), "ann@co.com", "hiring manager from the application, role ignoring case");
+	is_str(H(&o, "reportingTo.email"), "ann@co.com",
+	       "hiring manager from the application, role ignoring case");
 	is_str(H(&o, "reportingTo.name"), "Ann Manager", "hiring manager name");
 	is_str(H(&o, "location.name"), "London Office", "location name");
 	is_str(H(&o, "location.city"), "London", "location city");
@@ -559,21 +677,27 @@ static void test_records(void)
 	is_str(H(&o, "salary.currency"), "GBP", "salary currency");
 	is_str(H(&o, "salary.period"), "annual", "salary period");
 	is_str(H(&o, "salary.effectiveDate"), "2026-03-02", "salary effective on the start date");
-	ok(json_array_size(json_get_path(json_array_get(o.hires, 0), "documents")) == 1, "one document");
-	is_str(json_get_str(json_array_get(json_get_path(json_array_get(o.hires, 0), "documents"), 0), "issueDate"),
+	ok(json_array_size(json_get_path(json_array_get(o.hires, 0), "documents")) == 1,
+	   "one document");
+	is_str(json_get_str(
+		       json_array_get(json_get_path(json_array_get(o.hires, 0), "documents"), 0),
+		       "issueDate"),
 	       "2026-01-10", "offer letter issued on the offer's decision date");
 	outcome_release(&o);
 
 	/* The job's hiring manager when the application has none; the user list gives the email. */
 	x = J(base_extract);
-	json_array_remove(json_get_path(json_array_get(json_get_arr(x, "applications"), 0), "hiringTeam"), 1);
+	json_array_remove(
+		json_get_path(json_array_get(json_get_arr(x, "applications"), 0), "hiringTeam"), 1);
 	run_case(&o, default_pipeline, x, NULL);
-	is_str(H(&o, "reportingTo.email"), "bob@co.com", "hiring manager from the job, email from users");
+	is_str(H(&o, "reportingTo.email"), "bob@co.com",
+	       "hiring manager from the job, email from users");
 	is_str(H(&o, "reportingTo.name"), "Bob Boss", "its name from users");
 	outcome_release(&o);
 
 	/* A configured role title. */
-	run_case(&o, "{\"version\": 1, \"hiringManagerRole\": \"RECRUITER\"}", J(base_extract), NULL);
+	run_case(&o, "{\"version\": 1, \"hiringManagerRole\": \"RECRUITER\"}", J(base_extract),
+		 NULL);
 	is_str(H(&o, "reportingTo.email"), "rec@co.com", "hiringManagerRole picks another role");
 	outcome_release(&o);
 
@@ -590,9 +714,11 @@ static void test_records(void)
 
 	/* A single-word name: set aside, unless an override supplies the last name. */
 	x = J(base_extract);
-	json_object_set_new(json_array_get(json_get_arr(x, "candidates"), 0), "name", json_string("Cher"));
+	json_object_set_new(json_array_get(json_get_arr(x, "candidates"), 0), "name",
+			    json_string("Cher"));
 	run_case(&o, default_pipeline, json_deep_copy(x), NULL);
-	is_str(R(&o, "reason"), "single-word name 'Cher' has no last name: add a lastName override to overrides.csv",
+	is_str(R(&o, "reason"),
+	       "single-word name 'Cher' has no last name: add a lastName override to overrides.csv",
 	       "single-word name set aside");
 	is_str(R(&o, "fields"), "lastName", "on lastName");
 	outcome_release(&o);
@@ -615,37 +741,47 @@ static void test_records(void)
 	is_str(H(&o, "person.lastName"), "Bennett", "override lastName");
 	ok(!json_get_path(json_array_get(o.hires, 0), "review"), "reviewed name no longer flagged");
 	is_str(H(&o, "salary.amount"), "90000", "override salary amount");
-	ok(!json_get_path(json_array_get(o.hires, 0), "jobRole.department"), "empty override clears department");
+	ok(!json_get_path(json_array_get(o.hires, 0), "jobRole.department"),
+	   "empty override clears department");
 	is_str(H(&o, "reportingTo.email"), "cto@co.com", "override manager email");
-	ok(!json_get_path(json_array_get(o.hires, 0), "reportingTo.name"), "the overridden manager has no Ashby name");
+	ok(!json_get_path(json_array_get(o.hires, 0), "reportingTo.name"),
+	   "the overridden manager has no Ashby name");
 	outcome_release(&o);
 
 	/* Invalid values set the hire aside, all reasons listed. */
 	x = J(base_extract);
-	json_object_set_new(json_get_path(json_array_get(json_get_arr(x, "offers"), 1), "latestVersion.salary"),
-			    "currencyCode", json_string("gbp"));
-	json_array_clear(json_get_arr(json_array_get(json_get_arr(x, "candidates"), 0), "emailAddresses"));
-	json_object_set_new(json_get_path(json_array_get(json_get_arr(x, "candidates"), 0), "primaryEmailAddress"),
+	json_object_set_new(
+		json_get_path(json_array_get(json_get_arr(x, "offers"), 1), "latestVersion.salary"),
+		"currencyCode", json_string("gbp"));
+	json_array_clear(
+		json_get_arr(json_array_get(json_get_arr(x, "candidates"), 0), "emailAddresses"));
+	json_object_set_new(json_get_path(json_array_get(json_get_arr(x, "candidates"), 0),
+					  "primaryEmailAddress"),
 			    "value", json_string("olivia at work"));
 	run_case(&o, default_pipeline, x, NULL);
 	is_str(R(&o, "fields"), "personalEmail;salary", "both bad fields named");
 	is_str(R(&o, "reason"),
-	       "personal email 'olivia at work' is not a valid address; accepted offer 'o2' salary currency 'gbp' is not an ISO 4217 code",
+	       "personal email 'olivia at work' is not a valid address; accepted offer 'o2' salary "
+	       "currency 'gbp' is not an ISO 4217 code",
 	       "both reasons given");
 	outcome_release(&o);
 
 	/* Switched-off optional fields are absent, not null. */
 	run_case(&o,
-		 "{\"version\": 1, \"fields\": {\"salary\": {\"enabled\": false}, \"location\": {\"enabled\": false},"
+		 "{\"version\": 1, \"fields\": {\"salary\": {\"enabled\": false}, \"location\": "
+		 "{\"enabled\": false},"
 		 " \"reportingTo\": {\"enabled\": false}, \"department\": {\"enabled\": false},"
-		 " \"personalPhoneNumber\": {\"enabled\": false}}, \"documents\": {\"offerLetter\": {\"enabled\": false}}}",
+		 " \"personalPhoneNumber\": {\"enabled\": false}}, \"documents\": "
+		 "{\"offerLetter\": {\"enabled\": false}}}",
 		 J(base_extract), NULL);
 	{
 		json_t *rec = json_array_get(o.hires, 0);
 
 		ok(rec && !json_object_get(rec, "salary") && !json_object_get(rec, "location") &&
-		   !json_object_get(rec, "reportingTo") && !json_object_get(rec, "documents") &&
-		   !json_get_path(rec, "jobRole.department") && !json_get_path(rec, "person.personalPhoneNumber"),
+			   !json_object_get(rec, "reportingTo") &&
+			   !json_object_get(rec, "documents") &&
+			   !json_get_path(rec, "jobRole.department") &&
+			   !json_get_path(rec, "person.personalPhoneNumber"),
 		   "disabled parts are absent");
 	}
 	outcome_release(&o);
@@ -653,16 +789,20 @@ static void test_records(void)
 	/* A required optional field that is missing sets the hire aside. */
 	x = J(base_extract);
 	json_object_del(json_array_get(json_get_arr(x, "jobs"), 0), "departmentId");
-	run_case(&o, "{\"version\": 1, \"fields\": {\"department\": {\"required\": true}}}", x, NULL);
+	run_case(&o, "{\"version\": 1, \"fields\": {\"department\": {\"required\": true}}}", x,
+		 NULL);
 	is_str(R(&o, "reason"), "job 'j1' has no department", "required department missing");
 	outcome_release(&o);
 }
 
-#define CF_DEFS \
-	"[{\"id\": \"cf_size\", \"title\": \"T-shirt size\", \"objectType\": \"Candidate\", \"fieldType\": \"ValueSelect\"," \
-	"  \"selectableValues\": [{\"label\": \"Medium\", \"value\": \"m\"}]}," \
-	" {\"id\": \"cf_legal\", \"title\": \"Legal name\", \"objectType\": \"Candidate\", \"fieldType\": \"String\"}," \
-	" {\"id\": \"cf_bonus\", \"title\": \"Bonus\", \"objectType\": \"Offer\", \"fieldType\": \"Number\"}]"
+#define CF_DEFS                                                                                    \
+	"[{\"id\": \"cf_size\", \"title\": \"T-shirt size\", \"objectType\": \"Candidate\", "      \
+	"\"fieldType\": \"ValueSelect\","                                                          \
+	"  \"selectableValues\": [{\"label\": \"Medium\", \"value\": \"m\"}]},"                    \
+	" {\"id\": \"cf_legal\", \"title\": \"Legal name\", \"objectType\": \"Candidate\", "       \
+	"\"fieldType\": \"String\"},"                                                              \
+	" {\"id\": \"cf_bonus\", \"title\": \"Bonus\", \"objectType\": \"Offer\", \"fieldType\": " \
+	"\"Number\"}]"
 
 static void test_records_custom(void)
 {
@@ -673,15 +813,24 @@ static void test_records_custom(void)
 	x = J(base_extract);
 	json_object_set_new(x, "custom_fields", J(CF_DEFS));
 	cand = json_array_get(json_get_arr(x, "candidates"), 0);
-	json_object_set_new(cand, "customFields",
-			    J("[{\"id\": \"cf_size\", \"title\": \"T-shirt size\", \"value\": \"m\"},"
-			      " {\"id\": \"cf_legal\", \"title\": \"Legal name\", \"value\": \"Olivia Maria van der Berg\"}]"));
-	json_object_set_new(json_get_path(json_array_get(json_get_arr(x, "offers"), 1), "latestVersion"),
-			    "customFields", J("[{\"id\": \"cf_bonus\", \"title\": \"Bonus\", \"value\": \"lots\"}]"));
+	json_object_set_new(
+		cand, "customFields",
+		J("[{\"id\": \"cf_size\", \"title\": \"T-shirt size\", \"value\": \"m\"},"
+		  " {\"id\": \"cf_legal\", \"title\": \"Legal name\", \"value\": \"Olivia Maria "
+		  "van der Berg\"}]"));
+	json_object_set_new(
+		json_get_path(json_array_get(json_get_arr(x, "offers"), 1), "latestVersion"),
+		"customFields",
+		J("[{\"id\": \"cf_bonus\", \"title\": \"Bonus\", \"value\": \"lots\"}]"));
 	run_case(&o,
-		 "{\"version\": 1, \"legalNameField\": {\"title\": \"Legal name\"}, \"customFields\": ["
-		 " {\"from\": {\"object\": \"Candidate\", \"title\": \"T-shirt size\"}, \"to\": {\"customField\": \"T-shirt size\", \"section\": \"basics\"}, \"type\": \"select\"},"
-		 " {\"from\": {\"object\": \"Offer\", \"id\": \"cf_bonus\"}, \"to\": {\"customField\": \"Bonus\", \"section\": \"compensation\"}, \"type\": \"number\"}]}",
+		 "{\"version\": 1, \"legalNameField\": {\"title\": \"Legal name\"}, "
+		 "\"customFields\": ["
+		 " {\"from\": {\"object\": \"Candidate\", \"title\": \"T-shirt size\"}, \"to\": "
+		 "{\"customField\": \"T-shirt size\", \"section\": \"basics\"}, \"type\": "
+		 "\"select\"},"
+		 " {\"from\": {\"object\": \"Offer\", \"id\": \"cf_bonus\"}, \"to\": "
+		 "{\"customField\": \"Bonus\", \"section\": \"compensation\"}, \"type\": "
+		 "\"number\"}]}",
 		 json_deep_copy(x), NULL);
 	ok(o.rc == 0, "custom fields transform: %s", o.e.msg);
 	is_str(H(&o, "person.firstName"), "Olivia", "legal name wins: first");
@@ -689,44 +838,60 @@ static void test_records_custom(void)
 	is_str(H(&o, "person.lastName"), "van der Berg", "legal name wins: last");
 	is_str(H(&o, "review"), "split of 5 words: check the name", "legal name split flagged");
 	cv = json_get_path(json_array_get(o.hires, 0), "customValues");
-	is_int((long long)json_array_size(cv), 1, "one custom value (the optional bad one left out)");
-	is_str(json_get_str(json_array_get(cv, 0), "value"), "Medium", "select sends the option label");
+	is_int((long long)json_array_size(cv), 1,
+	       "one custom value (the optional bad one left out)");
+	is_str(json_get_str(json_array_get(cv, 0), "value"), "Medium",
+	       "select sends the option label");
 	is_str(json_get_str(json_array_get(cv, 0), "section"), "basics", "section");
 	is_str(json_get_str(json_array_get(cv, 0), "type"), "select", "type");
-	is_str(json_string_value(json_array_get(json_get_path(json_array_get(o.hires, 0), "warnings"), 0)),
-	       "Offer custom field 'Bonus' left out: value \"lots\" is not a number", "warning for the optional failure");
+	is_str(json_string_value(
+		       json_array_get(json_get_path(json_array_get(o.hires, 0), "warnings"), 0)),
+	       "Offer custom field 'Bonus' left out: value \"lots\" is not a number",
+	       "warning for the optional failure");
 	outcome_release(&o);
 
 	run_case(&o,
 		 "{\"version\": 1, \"customFields\": ["
-		 " {\"from\": {\"object\": \"Offer\", \"id\": \"cf_bonus\"}, \"to\": {\"customField\": \"Bonus\", \"section\": \"compensation\"}, \"type\": \"number\", \"required\": true}]}",
+		 " {\"from\": {\"object\": \"Offer\", \"id\": \"cf_bonus\"}, \"to\": "
+		 "{\"customField\": \"Bonus\", \"section\": \"compensation\"}, \"type\": "
+		 "\"number\", \"required\": true}]}",
 		 json_deep_copy(x), NULL);
-	is_str(R(&o, "reason"), "Offer custom field 'Bonus': value \"lots\" is not a number", "required conversion failure sets aside");
+	is_str(R(&o, "reason"), "Offer custom field 'Bonus': value \"lots\" is not a number",
+	       "required conversion failure sets aside");
 	is_str(R(&o, "fields"), "Bonus", "on the custom field");
 	outcome_release(&o);
 
 	run_case(&o,
 		 "{\"version\": 1, \"customFields\": ["
-		 " {\"from\": {\"object\": \"Job\", \"title\": \"T-shirt size\"}, \"to\": {\"customField\": \"S\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
+		 " {\"from\": {\"object\": \"Job\", \"title\": \"T-shirt size\"}, \"to\": "
+		 "{\"customField\": \"S\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
 		 json_deep_copy(x), NULL);
 	ok(o.rc == ERR_INVALID, "an Ashby field absent from custom_fields fails the transform");
-	is_str(o.e.msg, "pipeline.json: customFields[0].from: no Job custom field titled 'T-shirt size' in extract/custom_fields.json",
+	is_str(o.e.msg,
+	       "pipeline.json: customFields[0].from: no Job custom field titled 'T-shirt size' in "
+	       "extract/custom_fields.json",
 	       "and names the pipeline key");
 	outcome_release(&o);
 
 	run_case(&o,
 		 "{\"version\": 1, \"customFields\": ["
-		 " {\"from\": {\"object\": \"Candidate\", \"title\": \"T-shirt size\"}, \"to\": {\"customField\": \"S\", \"section\": \"basics\"}, \"type\": \"date\"}]}",
+		 " {\"from\": {\"object\": \"Candidate\", \"title\": \"T-shirt size\"}, \"to\": "
+		 "{\"customField\": \"S\", \"section\": \"basics\"}, \"type\": \"date\"}]}",
 		 json_deep_copy(x), NULL);
-	is_str(o.e.msg, "pipeline.json: customFields[0].type: type 'date' cannot apply to Ashby field 'T-shirt size' of type ValueSelect",
+	is_str(o.e.msg,
+	       "pipeline.json: customFields[0].type: type 'date' cannot apply to Ashby field "
+	       "'T-shirt size' of type ValueSelect",
 	       "a conversion that cannot apply fails the transform");
 	outcome_release(&o);
 
 	run_case(&o,
 		 "{\"version\": 1, \"customFields\": ["
-		 " {\"from\": {\"object\": \"Offer\", \"id\": \"cf_size\"}, \"to\": {\"customField\": \"S\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
+		 " {\"from\": {\"object\": \"Offer\", \"id\": \"cf_size\"}, \"to\": "
+		 "{\"customField\": \"S\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
 		 x, NULL);
-	is_str(o.e.msg, "pipeline.json: customFields[0].from: Ashby custom field 'cf_size' belongs to Candidate, not Offer",
+	is_str(o.e.msg,
+	       "pipeline.json: customFields[0].from: Ashby custom field 'cf_size' belongs to "
+	       "Candidate, not Offer",
 	       "an id on the wrong object");
 	outcome_release(&o);
 }
