@@ -122,6 +122,20 @@ static int journal_write(struct run *r, const char *prid, struct jline *l, struc
 }
 
 /*
+ * The next line of a journal text, parsed (new reference), advancing *p past
+ * it; NULL for an empty or torn line (a kill mid-append), which carries nothing.
+ */
+static json_t *journal_next(const char **p, const char *end)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	json_t *l = n ? json_loadb(*p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	*p += n + (nl ? 1 : 0);
+	return l;
+}
+
+/*
  * Read a journal: `pending` gets the steps of plan `prid` whose outcome is
  * unknown (begin without end, or uncertain), `done` (may be NULL) the steps
  * that completed with the id they produced (a kill between the journal's end
@@ -135,15 +149,12 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 
 	(void)e;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		json_t *l = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+		json_t *l = journal_next(&p, end);
 		const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
 			   *outcome = json_get_str(l, "outcome"),
 			   *lp = json_get_str(l, "planRunId");
 		json_t *st = json_object_get(l, "step");
 
-		p += n + (nl ? 1 : 0);
 		/* A torn last line (killed mid-append) carries nothing to resume. */
 		if (!l || !app || !phase || !lp || strcmp(lp, prid) != 0) {
 			json_decref(l);
@@ -223,13 +234,10 @@ int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct e
 
 	(void)e;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		json_t *l = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+		json_t *l = journal_next(&p, end);
 		const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
 			   *op = json_get_str(l, "op"), *outcome = json_get_str(l, "outcome");
 
-		p += n + (nl ? 1 : 0);
 		if (app && phase && strcmp(phase, "forget") == 0) {
 			json_object_del(apps, app);
 		} else if (app && phase && op && strcmp(op, "createPerson") == 0) {
