@@ -105,8 +105,7 @@ int rec_writer_begin(struct staging *s, const char *relpath, struct rec_writer *
  */
 int rec_writer_begin_object(struct staging *s, const char *relpath, struct rec_writer **out,
 			    struct err *e);
-int rec_writer_member(struct rec_writer *w, const char *key, const json_t *value,
-		      struct err *e);
+int rec_writer_member(struct rec_writer *w, const char *key, const json_t *value, struct err *e);
 int rec_writer_member_array(struct rec_writer *w, const char *key, struct err *e);
 /*
  * Begin writing `relpath` as free text (plan.txt, a CSV file), appended with

@@ -279,6 +279,220 @@ out:
 	return rc;
 }
 
+/* ---- files written piece by piece ---- */
+
+#define FILE_BUF_SIZE 65536
+
+struct staging_file {
+	char *relpath; /* for messages */
+	char *full;    /* the target */
+	char *dir;     /* its directory */
+	char *tmp;     /* the temporary file beside it */
+	int fd;
+	char buf[FILE_BUF_SIZE];
+	size_t len;
+};
+
+static void file_free(struct staging_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		unlink(f->tmp); /* the old file, if any, is untouched */
+	free(f->tmp);
+	free(f->dir);
+	free(f->full);
+	free(f->relpath);
+	free(f);
+}
+
+int staging_file_begin(struct staging *s, const char *relpath, struct staging_file **out,
+		       struct err *e)
+{
+	struct staging_file *f;
+	const char *base;
+	int rc;
+
+	*out = NULL;
+	if ((rc = need_writable(s, e)) < 0 || (rc = relpath_check(relpath, e)) < 0 ||
+	    (rc = make_parents(s, relpath, e)) < 0)
+		return rc;
+	f = xcalloc(1, sizeof(*f));
+	f->relpath = xstrdup(relpath);
+	f->full = xasprintf("%s/%s", s->path, relpath);
+	base = strrchr(f->full, '/') + 1;
+	f->dir = xstrndup(f->full, (size_t)(base - 1 - f->full));
+	/* Ignored by the repo's .gitignore, in case a crash leaves one behind. */
+	f->tmp = xasprintf("%s/.%s.tmp-XXXXXX", f->dir, base);
+	f->fd = mkstemp(f->tmp);
+	if (f->fd < 0) {
+		rc = io_fail(e, errno, "writing", relpath);
+		free(f->tmp);
+		f->tmp = NULL;
+		file_free(f);
+		return rc;
+	}
+	fcntl(f->fd, F_SETFD, FD_CLOEXEC);
+	if (fchmod(f->fd, 0600) < 0) {
+		rc = io_fail(e, errno, "writing", relpath);
+		file_free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+static int file_flush(struct staging_file *f, struct err *e)
+{
+	if (f->len && write_all(f->fd, f->buf, f->len) < 0)
+		return io_fail(e, errno, "writing", f->relpath);
+	f->len = 0;
+	return 0;
+}
+
+int staging_file_write(struct staging_file *f, const void *data, size_t len, struct err *e)
+{
+	int rc;
+
+	if (f->len + len > sizeof(f->buf)) {
+		if ((rc = file_flush(f, e)) < 0)
+			return rc;
+		if (len >= sizeof(f->buf))
+			return write_all(f->fd, data, len) < 0
+				       ? io_fail(e, errno, "writing", f->relpath)
+				       : 0;
+	}
+	memcpy(f->buf + f->len, data, len);
+	f->len += len;
+	return 0;
+}
+
+/* Whether the files `a` (open) and `b` (a path) hold the same bytes. */
+static bool same_bytes(int a, const char *b)
+{
+	char x[65536], y[65536];
+	struct stat sa, sb;
+	bool same = false;
+	int fb = open(b, O_RDONLY | O_CLOEXEC);
+
+	if (fb < 0)
+		return false;
+	if (fstat(a, &sa) < 0 || fstat(fb, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    sa.st_size != sb.st_size || lseek(a, 0, SEEK_SET) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = read(a, x, sizeof(x)), m, got = 0;
+
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		while (got < n) {
+			m = read(fb, y + got, (size_t)(n - got));
+			if (m <= 0)
+				goto out;
+			got += m;
+		}
+		if (memcmp(x, y, (size_t)n) != 0)
+			goto out;
+	}
+	same = true;
+out:
+	close(fb);
+	return same;
+}
+
+int staging_file_finish(struct staging_file *f, bool *changed, struct err *e)
+{
+	int rc;
+
+	if (changed)
+		*changed = false;
+	if ((rc = file_flush(f, e)) < 0)
+		goto out;
+	if (same_bytes(f->fd, f->full))
+		goto out; /* file_free() drops the temporary file */
+	if (fsync(f->fd) < 0) {
+		rc = io_fail(e, errno, "writing", f->relpath);
+		goto out;
+	}
+	rc = close(f->fd);
+	f->fd = -1;
+	if (rc < 0) {
+		rc = io_fail(e, errno, "writing", f->relpath);
+		goto out;
+	}
+	if (rename(f->tmp, f->full) < 0) {
+		rc = io_fail(e, errno, "writing", f->relpath);
+		goto out;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	if (changed)
+		*changed = true;
+	if (fsync_dir(f->dir) < 0)
+		rc = io_fail(e, errno, "syncing the directory of", f->relpath);
+out:
+	file_free(f);
+	return rc;
+}
+
+void staging_file_abort(struct staging_file *f)
+{
+	if (f)
+		file_free(f);
+}
+
+int staging_fopen(struct staging *s, const char *relpath, FILE **out, struct err *e)
+{
+	char *full;
+	struct stat st;
+	FILE *f = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = relpath_check(relpath, e)) < 0)
+		return rc;
+	full = xasprintf("%s/%s", s->path, relpath);
+	f = fopen(full, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			rc = err_set(e, ERR_NOTFOUND, "%s not found in staging repo '%s'", relpath,
+				     s->name);
+		else
+			rc = io_fail(e, errno, "reading", relpath);
+	} else if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = err_set(e, ERR_INVALID, "cannot read %s: not a regular file", relpath);
+		fclose(f);
+		f = NULL;
+	}
+	free(full);
+	*out = f;
+	return rc;
+}
+
+int staging_tmpfile(struct staging *s, FILE **out, struct err *e)
+{
+	char *tmp = xasprintf("%s/.git/ashby2humaans-spool-XXXXXX", s->path);
+	int fd = mkstemp(tmp), rc = 0;
+
+	*out = NULL;
+	if (fd < 0) {
+		rc = io_fail(e, errno, "creating a temporary file in", ".git");
+		goto out;
+	}
+	unlink(tmp);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	*out = fdopen(fd, "w+");
+	if (!*out) {
+		rc = io_fail(e, errno, "creating a temporary file in", ".git");
+		close(fd);
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
 int staging_read(struct staging *s, const char *relpath, struct buf *out, struct err *e)
 {
 	char *full = NULL;
@@ -359,7 +573,28 @@ int staging_sha256(struct staging *s, const char *relpath, char out[65], struct 
 		   struct err *e)
 {
 	struct buf b = BUF_INIT;
-	int rc = staging_read(s, relpath, &b, e);
+	int rc;
+
+	if (!keep) {
+		/* A chunk at a time: a snapshot may be tens of megabytes. */
+		struct sha256_ctx *c;
+		char chunk[65536];
+		FILE *f;
+		size_t n;
+
+		rc = staging_fopen(s, relpath, &f, e);
+		if (rc < 0)
+			return rc;
+		c = sha256_begin();
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			sha256_add(c, chunk, n);
+		if (ferror(f))
+			rc = io_fail(e, errno, "reading", relpath);
+		sha256_end(c, out);
+		fclose(f);
+		return rc;
+	}
+	rc = staging_read(s, relpath, &b, e);
 
 	if (rc == 0) {
 		sha256_hex(b.data, b.len, out);

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "err.h"
@@ -75,6 +76,30 @@ int staging_read(struct staging *s, const char *relpath, struct buf *out, struct
  */
 int staging_sha256(struct staging *s, const char *relpath, char out[65], struct buf *keep,
 		   struct err *e);
+/*
+ * A work-tree file written piece by piece (a large snapshot), with the same
+ * guarantees as staging_write(): the bytes go to a temporary file beside the
+ * target, and staging_file_finish() puts it in place (fsync, rename, fsync of
+ * the directory) unless the target already holds exactly these bytes, which
+ * *changed (may be NULL) reports. Writes are buffered. finish and abort free
+ * `f` whatever happens; after a failure the old file is left as it was.
+ */
+struct staging_file;
+int staging_file_begin(struct staging *s, const char *relpath, struct staging_file **out,
+		       struct err *e);
+int staging_file_write(struct staging_file *f, const void *data, size_t len, struct err *e);
+int staging_file_finish(struct staging_file *f, bool *changed, struct err *e);
+void staging_file_abort(struct staging_file *f); /* NULL is fine */
+
+/* Open a work-tree file for reading as a stdio stream (caller fcloses). ERR_NOTFOUND when absent. */
+int staging_fopen(struct staging *s, const char *relpath, FILE **out, struct err *e);
+/*
+ * An anonymous read-write temporary file inside the repo's .git directory
+ * (owner-only, already unlinked: it vanishes when closed or when the process
+ * dies), for data too large for memory that must not go to /tmp.
+ */
+int staging_tmpfile(struct staging *s, FILE **out, struct err *e);
+
 /* Remove a work-tree file or directory tree; absent is not an error. */
 int staging_remove(struct staging *s, const char *relpath, struct err *e);
 /* Append one line to a file and fsync it (the load journal). A final "\n" is added when missing. */

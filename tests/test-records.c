@@ -1,0 +1,352 @@
+/*
+ * Unit tests for records.c: streamed reading of staged arrays (offsets,
+ * indexes, members), the record-by-record writer (byte-identical to
+ * snapshot_dump of the whole value) and the spool.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "records.h"
+#include "snapshot.h"
+#include "staging.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static char tmp[256];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+/* What snapshot_dump gives for `v`. Caller frees. */
+static char *canonical(const json_t *v)
+{
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+
+	snapshot_dump(v, &b, &e);
+	return buf_detach(&b, NULL);
+}
+
+static char *read_text(struct staging *s, const char *relpath)
+{
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+
+	if (staging_read(s, relpath, &b, &e) < 0)
+		return NULL;
+	return buf_detach(&b, NULL);
+}
+
+/* Records with nesting, empties, escapes, UTF-8, exact integers and reals. */
+static json_t *sample(size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "id-%03zu", i);
+		json_array_append_new(
+			arr, json_pack("{s:s,s:s,s:I,s:f,s:[],s:{},s:{s:[i,{s:s}],s:n},s:b}", "id",
+				       id, "name", i % 2 ? "Zoë \"Q\"\n\tline\\" : "Ann", "big",
+				       (json_int_t)9007199254740993LL, "amount", 0.1 + (double)i,
+				       "none", "empty", "nested", "list", 1, "deep", "{[,]}",
+				       "null", "flag", i % 3 == 0));
+	}
+	return arr;
+}
+
+static void test_writer(struct staging *s)
+{
+	struct err e = ERR_INIT;
+	struct rec_writer *w = NULL;
+	json_t *arr, *obj, *rec;
+	char *want, *got;
+	bool changed = false;
+	size_t n, i;
+	int rc;
+
+	for (n = 0; n <= 3; n++) {
+		arr = sample(n);
+		rc = rec_writer_begin(s, "x/array.json", &w, &e);
+		json_array_foreach (arr, i, rec)
+			rc = rc ? rc : rec_writer_add(w, rec, &e);
+		rc = rc ? rc : rec_writer_finish(w, &changed, &e);
+		want = canonical(arr);
+		got = read_text(s, "x/array.json");
+		ok(rc == 0 && got && strcmp(got, want) == 0,
+		   "an array of %zu records is byte-identical to snapshot_dump", n);
+		ok(changed, "and reported as changed");
+		free(want);
+		free(got);
+
+		/* The same bytes again: nothing changes. */
+		rec_writer_begin(s, "x/array.json", &w, &e);
+		json_array_foreach (arr, i, rec)
+			rec_writer_add(w, rec, &e);
+		rc = rec_writer_finish(w, &changed, &e);
+		ok(rc == 0 && !changed, "rewriting the same %zu records reports no change", n);
+		json_decref(arr);
+	}
+
+	/* An object: a whole member, an array member, an empty array member. */
+	arr = sample(3);
+	obj = json_pack("{s:{s:s,s:{s:s}},s:O,s:[]}", "basis", "a", "b", "c", "d", "e",
+			"operations", arr, "rejects");
+	rc = rec_writer_begin_object(s, "x/obj.json", &w, &e);
+	rc = rc ? rc : rec_writer_member(w, "basis", json_object_get(obj, "basis"), &e);
+	rc = rc ? rc : rec_writer_member_array(w, "operations", &e);
+	json_array_foreach (arr, i, rec)
+		rc = rc ? rc : rec_writer_add(w, rec, &e);
+	is_int((long long)rec_writer_count(w), 3, "the writer counts the records of the array");
+	rc = rc ? rc : rec_writer_member_array(w, "rejects", &e);
+	rc = rc ? rc : rec_writer_finish(w, NULL, &e);
+	want = canonical(obj);
+	got = read_text(s, "x/obj.json");
+	ok(rc == 0 && got && strcmp(got, want) == 0, "an object with array members is canonical");
+	free(want);
+	free(got);
+
+	rec_writer_begin_object(s, "x/obj.json", &w, &e);
+	rec_writer_member(w, "b", obj, &e);
+	rc = rec_writer_member(w, "a", obj, &e);
+	ok(rc == ERR_INVALID, "members out of order are refused (%s)", e.msg);
+	rec_writer_abort(w);
+	got = read_text(s, "x/obj.json");
+	want = canonical(obj);
+	ok(got && strcmp(got, want) == 0, "an aborted writer leaves the old file as it was");
+	free(want);
+	free(got);
+
+	rc = rec_writer_begin_object(s, "x/empty.json", &w, &e);
+	rc = rc ? rc : rec_writer_finish(w, NULL, &e);
+	got = read_text(s, "x/empty.json");
+	is_str(got, "{}\n", "an empty object");
+	free(got);
+
+	rc = rec_writer_begin_text(s, "x/t.csv", &w, &e);
+	rc = rc ? rc : rec_writer_text(w, "a,b\n", 4, &e);
+	rc = rc ? rc : rec_writer_add(w, obj, &e);
+	ok(rc == ERR_INVALID, "a record cannot go into a text file");
+	rc = rec_writer_finish(w, NULL, &e);
+	got = read_text(s, "x/t.csv");
+	is_str(got, "a,b\n", "the text writer writes the text as it is");
+	free(got);
+
+	rc = rec_writer_begin(s, "../escape.json", &w, &e);
+	ok(rc == ERR_INVALID && !w, "a hostile path is refused (%s)", e.msg);
+	json_decref(obj);
+	json_decref(arr);
+}
+
+static void test_reader(struct staging *s)
+{
+	struct err e = ERR_INIT;
+	struct rec_reader *r = NULL;
+	json_t *arr = sample(5), *rec, *idx, *v;
+	long offs[5], off;
+	size_t i = 0;
+	char *text;
+	int rc;
+
+	snapshot_write_json(s, "x/r.json", arr, &e);
+	rc = rec_reader_open(s, "x/r.json", NULL, &r, &e);
+	is_int(rc, 0, "open a staged array");
+	while ((rc = rec_reader_next(r, &rec, &off, &e)) == 1) {
+		ok(i < 5 && json_equal(rec, json_array_get(arr, i)), "record %zu reads back equal",
+		   i);
+		if (i < 5)
+			offs[i] = off;
+		i++;
+		json_decref(rec);
+	}
+	ok(rc == 0 && i == 5, "the end of the array after 5 records");
+	rc = rec_reader_at(r, offs[3], &rec, &e);
+	ok(rc == 0 && json_equal(rec, json_array_get(arr, 3)), "a record re-read by its offset");
+	json_decref(rec);
+
+	rc = rec_reader_index(r, "id", false, &idx, &e);
+	ok(rc == 0 && json_object_size(idx) == 5, "an index of 5 ids");
+	rc = rec_reader_find(r, idx, "id-002", &rec, &e);
+	ok(rc == 1 && json_equal(rec, json_array_get(arr, 2)), "find by id");
+	json_decref(rec);
+	rc = rec_reader_find(r, idx, "nope", &rec, &e);
+	ok(rc == 0 && !rec, "an unknown id is absent");
+	rc = rec_reader_next(r, &rec, NULL, &e);
+	ok(rc == 1 && json_equal(rec, json_array_get(arr, 0)),
+	   "the reader is at the start after indexing");
+	json_decref(rec);
+	json_decref(idx);
+	rc = rec_reader_index(r, "flag", true, &idx, &e);
+	ok(rc == 0 && json_object_size(idx) == 0, "records without a string key are skipped");
+	json_decref(idx);
+	rec_reader_close(r);
+
+	/* Duplicate keys in an index, and in a record. */
+	v = json_pack("[{s:s},{s:s}]", "id", "a", "id", "a");
+	snapshot_write_json(s, "x/dup.json", v, &e);
+	json_decref(v);
+	rec_reader_open(s, "x/dup.json", NULL, &r, &e);
+	rc = rec_reader_index(r, "id", false, &idx, &e);
+	ok(rc == ERR_INVALID, "two records with one id are refused (%s)", e.msg);
+	rc = rec_reader_index(r, "id", true, &idx, &e);
+	ok(rc == 0 && json_array_size(json_object_get(idx, "a")) == 2,
+	   "a multi index keeps both offsets");
+	json_decref(idx);
+	rec_reader_close(r);
+
+	/* A member of an object, after a large member, and an absent one. */
+	v = json_pack("{s:O,s:O,s:s,s:i}", "a", arr, "operations", arr, "x", "y]},\"", "z", 1);
+	snapshot_write_json(s, "x/m.json", v, &e);
+	rc = rec_reader_open(s, "x/m.json", "operations", &r, &e);
+	i = 0;
+	while (rc == 0 && rec_reader_next(r, &rec, NULL, &e) == 1) {
+		i += json_equal(rec, json_array_get(arr, i));
+		json_decref(rec);
+	}
+	ok(i == 5, "the array member is read record by record");
+	rec_reader_close(r);
+	rc = rec_reader_open(s, "x/m.json", "missing", &r, &e);
+	ok(rc == 0 && rec_reader_next(r, &rec, NULL, &e) == 0, "an absent member reads as empty");
+	rec_reader_close(r);
+	rc = rec_reader_open(s, "x/m.json", "x", &r, &e);
+	ok(rc == ERR_INVALID, "a member that is not an array is refused (%s)", e.msg);
+	rc = rec_read_member(s, "x/m.json", "z", &rec, &e);
+	ok(rc == 0 && json_integer_value(rec) == 1, "rec_read_member reads a member after others");
+	json_decref(rec);
+	rc = rec_read_member(s, "x/m.json", "x", &rec, &e);
+	ok(rc == 0 && strcmp(json_string_value(rec), "y]},\"") == 0,
+	   "a string member with brackets and quotes");
+	json_decref(rec);
+	rc = rec_read_member(s, "x/m.json", "q", &rec, &e);
+	ok(rc == ERR_NOTFOUND, "an absent member is not found");
+	rc = rec_read_member(s, "x/none.json", "q", &rec, &e);
+	ok(rc == ERR_NOTFOUND, "an absent file is not found");
+
+	/* Bytes in memory, and broken input. */
+	text = canonical(arr);
+	rc = rec_reader_open_mem(text, strlen(text), "mem", NULL, &r, &e);
+	i = 0;
+	while (rc == 0 && rec_reader_next(r, &rec, NULL, &e) == 1) {
+		i++;
+		json_decref(rec);
+	}
+	ok(i == 5, "a reader over bytes in memory");
+	rec_reader_close(r);
+	free(text);
+	{
+		static const char *const broken[] = { "[{\"id\":1} {\"id\":2}]",
+						      "[{\"id\":1},",
+						      "[{\"id\":1,\"id\":2}]",
+						      "[{\"id\":",
+						      "{}",
+						      "[1]" };
+
+		for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+			int r1 = rec_reader_open_mem(broken[i], strlen(broken[i]), "bad.json", NULL,
+						     &r, &e);
+
+			while (r1 == 0) {
+				r1 = rec_reader_next(r, &rec, NULL, &e);
+				json_decref(rec);
+				if (r1 == 1)
+					r1 = 0;
+				else if (r1 == 0)
+					break;
+			}
+			ok(r1 == ERR_INVALID && strstr(e.msg, "bad.json"),
+			   "broken input %zu is an error naming the file (%s)", i, e.msg);
+			rec_reader_close(r);
+			r = NULL;
+		}
+	}
+	json_decref(v);
+	json_decref(arr);
+}
+
+static void test_spool(struct staging *s)
+{
+	struct err e = ERR_INIT;
+	struct rec_spool *sp = NULL;
+	json_t *arr = sample(4), *rec, *keys;
+	int rc;
+
+	rc = rec_spool_new(s, &sp, &e);
+	is_int(rc, 0, "a spool");
+	if (rc)
+		return;
+	rec_spool_put(sp, "c", json_array_get(arr, 2), &e);
+	rec_spool_put(sp, "a", json_array_get(arr, 0), &e);
+	rec_spool_put(sp, "b", json_array_get(arr, 3), &e);
+	rc = rec_spool_put(sp, "b", json_array_get(arr, 1), &e);
+	is_int((long long)rec_spool_count(sp), 3, "three keys (one replaced)");
+	rc = rec_spool_get(sp, "b", &rec, &e);
+	ok(rc == 1 && json_equal(rec, json_array_get(arr, 1)),
+	   "the replacement is read back, exact integers and reals kept");
+	json_decref(rec);
+	keys = rec_spool_keys(sp);
+	ok(json_array_size(keys) == 3 &&
+		   strcmp(json_string_value(json_array_get(keys, 0)), "a") == 0 &&
+		   strcmp(json_string_value(json_array_get(keys, 2)), "c") == 0,
+	   "keys come sorted");
+	json_decref(keys);
+	rec_spool_del(sp, "a");
+	ok(!rec_spool_has(sp, "a") && rec_spool_get(sp, "a", &rec, &e) == 0,
+	   "a deleted key is gone");
+	ok(rec_spool_has(sp, "c"), "the others stay");
+	rec_spool_free(sp);
+	json_decref(arr);
+}
+
+int main(void)
+{
+	struct err e = ERR_INIT;
+	struct staging *s = NULL;
+	char repo[300], pipeline[300];
+	bool created;
+
+	snprintf(tmp, sizeof(tmp), "%s/a2h-records.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	setenv("HOME", tmp, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	git_libgit2_init();
+	snprintf(pipeline, sizeof(pipeline), "%s/pipeline.json", tmp);
+	write_file(pipeline, "{}\n");
+	snprintf(repo, sizeof(repo), "%s/stage", tmp);
+	if (staging_init(repo, pipeline, NULL, &created, &e) < 0 ||
+	    staging_open(&s, repo, &e) < 0) {
+		printf("Bail out! %s\n", e.msg);
+		return 1;
+	}
+	test_writer(s);
+	test_reader(s);
+	test_spool(s);
+	staging_close(s);
+	git_libgit2_shutdown();
+	{
+		char *cmd = xasprintf("rm -rf '%s'", tmp);
+
+		if (system(cmd) != 0)
+			diag("could not remove %s", tmp);
+		free(cmd);
+	}
+	return tap_done();
+}
