@@ -1750,10 +1750,10 @@ static int state_bad(FILE *f, const char *why, struct err *e)
 }
 
 /*
- * Read the members of an object (its '{' already read). With `idx`, record
- * each member's offset under its name; else skip them. `top` (may be NULL)
- * receives the members of the top level: the object whose "files" member
- * is an object is indexed into `idx`.
+ * Read the members of an object whose '{' was just read, refusing a name
+ * seen twice (as JSON_REJECT_DUPLICATES would). With `idx`, record the offset
+ * of each member's value under its name. At the top level (`top`), the
+ * members of a "files" object go into fi->idx; every other value is skipped.
  */
 static int scan_object(FILE *f, json_t *idx, bool top, struct files_index *fi, struct err *e)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "log.h"
 #include "pipeline.h"
 #include "snapshot.h"
 #include "staging.h"
@@ -1155,6 +1156,7 @@ static int with_staging_repo(void (*fn)(void))
 	setenv("HOME", tmp, 1);
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	git_libgit2_init();
+	log_setup(LOG_QUIET, false); /* the stage logs each hire set aside */
 	snprintf(pipeline, sizeof(pipeline), "%s/pipeline.json", tmp);
 	snprintf(repo, sizeof(repo), "%s/stage", tmp);
 	f = fopen(pipeline, "w");
