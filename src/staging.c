@@ -920,6 +920,43 @@ static int trailer_check(const char *key, const char *value, struct err *e)
 	return 0;
 }
 
+/*
+ * Stage the work-tree changes under `ps` (everything when NULL), as
+ * git_index_add_all() then git_index_update_all() would: new and modified
+ * files added (ignored ones left out), deleted ones removed. Those two run
+ * their work-tree diff through git_diff_foreach(), which builds a textual
+ * patch of every changed file: both versions of a 12 MB snapshot and xdiff's
+ * tables, about 100 MB at 10,000 hires. Here the deltas are only listed, and
+ * git_index_add_bypath() hashes each file into the object store streaming.
+ */
+static int index_stage_changes(git_repository *repo, git_index *idx, const git_strarray *ps)
+{
+	git_diff_options opts;
+	git_diff *diff = NULL;
+	size_t i, n;
+	int rc;
+
+	if ((rc = git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION)) < 0)
+		return rc;
+	opts.flags = GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_INCLUDE_UNTRACKED |
+		     GIT_DIFF_RECURSE_UNTRACKED_DIRS;
+	if (ps)
+		opts.pathspec = *ps;
+	if ((rc = git_diff_index_to_workdir(&diff, repo, idx, &opts)) < 0)
+		return rc;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n && rc == 0; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		if (d->status == GIT_DELTA_DELETED)
+			rc = git_index_remove_bypath(idx, d->old_file.path);
+		else if (d->status != GIT_DELTA_UNMODIFIED && d->status != GIT_DELTA_IGNORED)
+			rc = git_index_add_bypath(idx, d->new_file.path);
+	}
+	git_diff_free(diff);
+	return rc;
+}
+
 int staging_commit(struct staging *s, const char *const *paths, const char *stage,
 		   const char *run_id, const char *subject, const char *body,
 		   const struct trailer *extra, size_t nextra, char oid_out[41], bool *committed,
@@ -967,8 +1004,7 @@ int staging_commit(struct staging *s, const char *const *paths, const char *stag
 		rc = git_fail(e, rc, "cannot read the index of staging repo '%s'", s->name);
 		goto out;
 	}
-	if ((rc = git_index_add_all(idx, n ? &ps : NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
-	    (rc = git_index_update_all(idx, n ? &ps : NULL, NULL, NULL)) < 0) {
+	if ((rc = index_stage_changes(s->repo, idx, n ? &ps : NULL)) < 0) {
 		rc = git_fail(e, rc, "cannot stage the %s snapshot", stage);
 		goto out;
 	}
