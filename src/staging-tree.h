@@ -8,17 +8,18 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 struct staging;
 
 /*
  * Called once per file (blob) of the tree, in git's tree order: `path` is
- * relative to the work tree, `data` the file's bytes; both borrowed, valid
- * during the call. A non-zero return stops the walk and is returned.
+ * relative to the work tree, `blob_hex` the blob's id (for staging_read_blob),
+ * `data` the file's bytes; all borrowed, valid during the call. A non-zero return stops the walk and is returned.
  */
-typedef int (*staging_blob_fn)(void *ctx, const char *path, const void *data, size_t len,
-			       struct err *e);
+typedef int (*staging_blob_fn)(void *ctx, const char *path, const char *blob_hex, const void *data,
+			       size_t len, struct err *e);
 
 /*
  * Walk the files of the tree at `rev` (a commit id, "HEAD", "run/<id>"...)
@@ -28,6 +29,9 @@ typedef int (*staging_blob_fn)(void *ctx, const char *path, const void *data, si
  */
 int staging_tree_walk(struct staging *s, const char *rev, const char *prefix, staging_blob_fn fn,
 		      void *ctx, struct err *e);
+
+/* Append the bytes of blob `blob_hex` to `out`. ERR_NOTFOUND when there is no such blob. */
+int staging_read_blob(struct staging *s, const char *blob_hex, struct buf *out, struct err *e);
 
 /*
  * The newest commit reachable from `rev` (itself included) whose Stage trailer
