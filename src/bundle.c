@@ -134,30 +134,6 @@ int bundle_add_file_ref(struct bundle *b, const char *path, const char *blob_hex
 	return 0;
 }
 
-/* The bytes of `f`: its own, or read again from the staging repo into `tmp`. */
-static int file_bytes(const struct bundle *b, const struct bundle_file *f, struct buf *tmp,
-		      const void **data, struct err *e)
-{
-	char sha[65];
-	int rc;
-
-	*data = f->data;
-	if (f->data)
-		return 0;
-	buf_reset(tmp);
-	if (!b->src)
-		return err_set(e, ERR_FAIL, "bundle: no staging repo to read '%s' from", f->path);
-	rc = staging_read_blob(b->src, f->blob, tmp, e);
-	if (rc < 0)
-		return rc;
-	sha256_hex(tmp->data, tmp->len, sha);
-	if (tmp->len != f->len || strcmp(sha, f->sha) != 0)
-		return err_set(e, ERR_FAIL, "bundle: '%s' is not the file that was listed",
-			       f->path);
-	*data = tmp->data;
-	return 0;
-}
-
 void bundle_add_commit(struct bundle *b, const char *stage, const char *oid, const char *subject)
 {
 	struct bundle_commit *c;
@@ -468,14 +444,36 @@ out:
 	return rc;
 }
 
+/* One file entry being written: what entries_write passes to put_file. */
+struct file_entry {
+	struct archive *a;
+	struct archive_entry *ent;
+	const char *top, *dest;
+	const struct bundle_file *f;
+	time_t mtime;
+};
+
+/* Write the entry of x->f with these bytes, which must be those listed in the manifest. */
+static int put_file(void *ctx, const void *data, size_t len, struct err *e)
+{
+	const struct file_entry *x = ctx;
+	char sha[65];
+
+	sha256_hex(data, len, sha);
+	if (len != x->f->len || strcmp(sha, x->f->sha) != 0)
+		return err_set(e, ERR_FAIL, "cannot write bundle '%s': '%s' is not the file listed",
+			       x->dest, x->f->path);
+	return entry_write(x->a, x->ent, x->top, x->f->path, strlen(x->f->path), false, data, len,
+			   x->mtime, x->dest, e);
+}
+
 /* Write the sorted files into an open archive, each directory before its contents. */
 static int entries_write(const struct bundle *b, struct archive *a, const char *top,
 			 struct bundle_file *const *files, size_t nfiles, time_t mtime,
 			 const char *dest, struct err *e)
 {
 	struct archive_entry *ent = archive_entry_new();
-	struct buf tmp = BUF_INIT;
-	const void *data;
+	struct file_entry x = { a, ent, top, dest, NULL, mtime };
 	const char *prev = "";
 	const char *slash;
 	size_t i;
@@ -498,14 +496,19 @@ static int entries_write(const struct bundle *b, struct archive *a, const char *
 				continue;
 			rc = entry_write(a, ent, top, path, n, true, NULL, 0, mtime, dest, e);
 		}
-		if (!rc)
-			rc = file_bytes(b, files[i], &tmp, &data, e);
-		if (!rc)
-			rc = entry_write(a, ent, top, path, strlen(path), false, data,
-					 files[i]->len, mtime, dest, e);
+		x.f = files[i];
+		if (rc)
+			break;
+		if (files[i]->data)
+			rc = put_file(&x, files[i]->data, files[i]->len, e);
+		else if (b->src)
+			/* Straight from libgit2's copy of the blob: one file in memory at a time. */
+			rc = staging_blob_use(b->src, files[i]->blob, put_file, &x, e);
+		else
+			rc = err_set(e, ERR_FAIL, "bundle: no staging repo to read '%s' from",
+				     path);
 		prev = path;
 	}
-	buf_release(&tmp);
 	archive_entry_free(ent);
 	return rc;
 }

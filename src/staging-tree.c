@@ -166,19 +166,18 @@ out:
 	return rc;
 }
 
-int staging_read_blob(struct staging *s, const char *blob_hex, struct buf *out, struct err *e)
+int staging_blob_use(struct staging *s, const char *blob_hex, staging_bytes_fn fn, void *ctx,
+		     struct err *e)
 {
 	git_blob *blob = NULL;
 	git_oid oid;
+	int rc;
 
 	if (git_oid_fromstr(&oid, blob_hex) < 0 ||
 	    git_blob_lookup(&blob, staging_git_repo(s), &oid) < 0)
 		return err_set(e, ERR_NOTFOUND, "blob %s not found in the staging repo: %s",
 			       blob_hex, git_msg());
-	if (buf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0) {
-		git_blob_free(blob);
-		return err_set(e, ERR_FAIL, "blob %s is too large", blob_hex);
-	}
+	rc = fn(ctx, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), e);
 	git_blob_free(blob);
-	return 0;
+	return rc;
 }
