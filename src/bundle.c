@@ -453,14 +453,15 @@ struct file_entry {
 	time_t mtime;
 };
 
-/* Write the entry of x->f with these bytes, which must be those listed in the manifest. */
+/* Write the entry of x->f; bytes read again from the repo must be those listed in the manifest. */
 static int put_file(void *ctx, const void *data, size_t len, struct err *e)
 {
 	const struct file_entry *x = ctx;
 	char sha[65];
 
-	sha256_hex(data, len, sha);
-	if (len != x->f->len || strcmp(sha, x->f->sha) != 0)
+	if (!x->f->data)
+		sha256_hex(data, len, sha);
+	if (!x->f->data && (len != x->f->len || strcmp(sha, x->f->sha) != 0))
 		return err_set(e, ERR_FAIL, "cannot write bundle '%s': '%s' is not the file listed",
 			       x->dest, x->f->path);
 	return entry_write(x->a, x->ent, x->top, x->f->path, strlen(x->f->path), false, data, len,
