@@ -2,6 +2,7 @@
 
 #include "extract.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,29 +50,35 @@ struct xctx;
 
 /* The offer letter of one hire. */
 struct letter {
-	char *handle;	 /* fileHandles[].handle */
-	char *name;	 /* the name Ashby gave it */
-	char *path;	 /* extract/files/<application-id>/<safe-name> */
-	struct buf data; /* the bytes, when downloaded this run and not yet written */
+	char *handle; /* fileHandles[].handle */
+	char *name;   /* the name Ashby gave it */
+	char *path;   /* extract/files/<application-id>/<safe-name> */
 	char sha[65];
 	size_t size;
 	bool downloaded;
-	bool written; /* already in the work tree (data released): see on_download */
+	bool written; /* already in the work tree: see on_download */
+	bool held;    /* downloaded, waiting in x->held at held_at: see on_download */
+	long held_at;
 };
 
-/* One hired application whose records are read this run (the array is sorted by app_id). */
+/*
+ * One hired application whose reads are under way (HIRES_IN_FLIGHT at most).
+ * When its last request is done, what came of it goes to x->sp_done
+ * (hire_done) and the slot is free again.
+ */
 struct hire {
 	struct xctx *x;
-	char *app_id;
+	const char *app_id; /* borrowed from x->ids */
 	char *cand_id;
-	char *name;	      /* the candidate's name, for messages; may be "" */
-	bool need_offers;     /* incremental pass, newly staged: read its offers */
-	char *cand_key;	      /* the id its candidate.info result is spooled under (owned), or NULL */
+	char *name;	  /* the candidate's name, for messages; may be "" */
+	bool need_offers; /* incremental pass, newly staged: read its offers */
+	char *cand_key;	  /* the id its candidate.info result is spooled under (owned), or NULL */
 	json_t *offer_params; /* offer.list by application (owned), while paging */
 	bool has_letter;
 	struct letter letter;
 	char *aside; /* why the hire was set aside (owned), or NULL */
 	int pending; /* requests still out for this hire */
+	bool busy;   /* the slot is in use */
 };
 
 /* One job read by job.info. */
@@ -97,7 +104,7 @@ struct xctx {
 
 	/* what the last extract staged (cands, offers and jobs stay empty on a full pass) */
 	struct staged prev_apps, prev_cands, prev_offers, prev_jobs;
-	json_t *prev_offers_by_app;   /* applicationId -> [offsets]: built when a hire is restored */
+	json_t *prev_offers_by_app; /* applicationId -> [offsets]: built when a hire is restored */
 	struct rec_spool *prev_files; /* state.json "files": application id -> entry */
 	json_t *prev_tokens;
 
@@ -106,20 +113,24 @@ struct xctx {
 	 * to IN_SPOOL or to the record's offset in the staged file.
 	 */
 	struct rec_spool *sp_apps, *sp_offers, *sp_cands, *sp_jobs;
-	json_t *apps;	       /* application id -> where: the Hired applications */
-	json_t *offers;	       /* offer id -> where: offers of staged applications */
-	json_t *offers_by_app; /* application id -> {offer id: true} (may hold stale ids) */
-	json_t *refresh;       /* application id -> true: per-hire reads due */
-	json_t *fresh;	       /* application id -> true: not staged before */
-	json_t *refs[NREFS];   /* arrays */
+	struct rec_spool *sp_by_app; /* application id -> [offer ids] (may hold stale ids) */
+	struct rec_spool *sp_done;   /* application id -> what came of its reads (hire_done) */
+	FILE *held;		     /* letters waiting for the end of the run (on_download) */
+	long held_end;
+	json_t *apps;	     /* application id -> where: the Hired applications */
+	json_t *offers;	     /* offer id -> where: offers of staged applications */
+	json_t *refresh;     /* application id -> true: per-hire reads due */
+	json_t *fresh;	     /* application id -> true: not staged before */
+	json_t *refs[NREFS]; /* arrays */
 	char *tok_apps, *tok_offers;
 	long offer_records; /* offer records read by the list pass */
 
-	struct hire *hires;
+	const char **ids; /* the hires read this run, sorted (borrowed from `refresh`) */
 	size_t nhires;
-	size_t next_hire;    /* the first hire whose reads are not started */
+	size_t next_hire;    /* the first of `ids` whose reads are not started */
 	size_t active_hires; /* started and not finished */
 	bool feeding;
+	struct hire slots[HIRES_IN_FLIGHT];
 	struct jobreq *jobs;
 	size_t njobs;
 	json_t *job_index; /* job id -> index in jobs, or -1 when the staged job is reused */
@@ -327,23 +338,14 @@ static int get_offer(struct xctx *x, const char *id, json_t **out, struct err *e
 	return rec_get(x->sp_offers, &x->prev_offers, json_object_get(x->offers, id), id, out, e);
 }
 
-/* The hire read this run for application `app_id`, or NULL. */
-static struct hire *find_hire(struct xctx *x, const char *app_id)
+/*
+ * What came of the reads of hire `app_id` this run (hire_done): 1 and *out (new
+ * reference), 0 when it was not read this run.
+ */
+static int hire_result(struct xctx *x, const char *app_id, json_t **out, struct err *e)
 {
-	size_t lo = 0, hi = x->nhires;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(app_id, x->hires[mid].app_id);
-
-		if (c == 0)
-			return &x->hires[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	*out = NULL;
+	return x->sp_done ? rec_spool_get(x->sp_done, app_id, out, e) : 0;
 }
 
 /* ---- loading what the last extract staged ---------------------------- */
@@ -438,8 +440,8 @@ static int each_member(FILE *f, int (*fn)(struct xctx *, FILE *, const char *, s
 		if (c == '}')
 			break;
 		if (c != ',' || (c = skip_ws(f)) == EOF) {
-			rc = err_set(e, ERR_INVALID, "%s: ',' or '}' expected near byte %ld",
-				     STATE, ftell(f));
+			rc = err_set(e, ERR_INVALID, "%s: ',' or '}' expected near byte %ld", STATE,
+				     ftell(f));
 			break;
 		}
 	}
@@ -554,16 +556,37 @@ static int on_app_page(void *ctx, json_t *results, struct err *e)
 	return 0;
 }
 
-/* Remember that offer `id` belongs to application `app` (so a hire finds its offers in O(1)). */
-static void index_offer(struct xctx *x, const char *app, const char *id)
+/* Remember that offer `id` belongs to application `app` (so a hire finds its offers). */
+static int index_offer(struct xctx *x, const char *app, const char *id, struct err *e)
 {
-	json_t *set = json_object_get(x->offers_by_app, app);
+	json_t *list = NULL, *v;
+	size_t i;
+	int rc = rec_spool_get(x->sp_by_app, app, &list, e);
 
-	if (!set) {
-		set = json_object();
-		json_object_set_new(x->offers_by_app, app, set);
+	if (rc < 0)
+		return rc;
+	if (!list)
+		list = json_array();
+	json_array_foreach (list, i, v) {
+		if (strcmp(json_string_value(v), id) == 0) {
+			json_decref(list);
+			return 0;
+		}
 	}
-	json_object_set_new(set, id, json_true());
+	json_array_append_new(list, json_string(id));
+	rc = rec_spool_put(x->sp_by_app, app, list, e);
+	json_decref(list);
+	return rc;
+}
+
+/* The ids of the offers of application `app` (new reference, maybe empty). */
+static int offers_of(struct xctx *x, const char *app, json_t **out, struct err *e)
+{
+	int rc = rec_spool_get(x->sp_by_app, app, out, e);
+
+	if (rc == 0)
+		*out = json_array();
+	return rc < 0 ? rc : 0;
 }
 
 static int on_offer_page(void *ctx, json_t *results, struct err *e)
@@ -592,7 +615,9 @@ static int on_offer_page(void *ctx, json_t *results, struct err *e)
 		if (rc < 0)
 			return rc;
 		json_object_set_new(x->offers, id, json_integer(IN_SPOOL));
-		index_offer(x, app, id);
+		rc = index_offer(x, app, id, e);
+		if (rc < 0)
+			return rc;
 		/* A changed offer (a new letter, a new salary) refreshes its hire. */
 		json_object_set_new(x->refresh, app, json_true());
 	}
@@ -609,7 +634,7 @@ static int on_ref_page(void *ctx, json_t *results, struct err *e)
 
 /* ---- per-hire reads (side by side through one http batch) --------------- */
 
-static int start_hire(struct xctx *x, struct hire *h, struct err *e);
+static int start_hire(struct xctx *x, const char *app_id, struct err *e);
 
 /* Start the reads of waiting hires while fewer than HIRES_IN_FLIGHT are under way. */
 static int feed_hires(struct xctx *x, struct err *e)
@@ -620,28 +645,74 @@ static int feed_hires(struct xctx *x, struct err *e)
 		return 0; /* the loop below goes on */
 	x->feeding = true;
 	while (rc == 0 && x->next_hire < x->nhires && x->active_hires < HIRES_IN_FLIGHT)
-		rc = start_hire(x, &x->hires[x->next_hire++], e);
+		rc = start_hire(x, x->ids[x->next_hire++], e);
 	x->feeding = false;
+	return rc;
+}
+
+static void hire_release(struct hire *h)
+{
+	free(h->cand_id);
+	free(h->name);
+	free(h->cand_key);
+	json_decref(h->offer_params);
+	free(h->letter.handle);
+	free(h->letter.name);
+	free(h->letter.path);
+	free(h->aside);
+	memset(h, 0, sizeof(*h));
+}
+
+/*
+ * Keep what came of a hire's reads, for write_extract: {"aside": why,
+ * "candidate": spool key, "letter": its state.json entry, "written": true,
+ * "held": offset in x->held}, each member only when it applies.
+ */
+static int hire_done(struct hire *h, struct err *e)
+{
+	struct letter *l = &h->letter;
+	json_t *rec = json_object();
+	int rc;
+
+	if (h->aside)
+		json_object_set_new(rec, "aside", json_string(h->aside));
+	if (h->cand_key)
+		json_object_set_new(rec, "candidate", json_string(h->cand_key));
+	if (h->has_letter && (l->downloaded || l->sha[0]))
+		json_object_set_new(rec, "letter",
+				    json_pack("{s:s,s:s,s:s,s:s,s:I}", "handle", l->handle, "name",
+					      l->name, "path", l->path, "sha256", l->sha, "size",
+					      (json_int_t)l->size));
+	if (l->written)
+		json_object_set_new(rec, "written", json_true());
+	if (l->held)
+		json_object_set_new(rec, "held", json_integer(l->held_at));
+	rc = rec_spool_put(h->x->sp_done, h->app_id, rec, e);
+	json_decref(rec);
 	return rc;
 }
 
 /*
  * A request of `h` is done (`rc` is the callback's outcome so far): when it
- * was the last, the next hire starts. Returns `rc`, or the failure to start.
+ * was the last, what came of the hire is kept and the next hire starts.
+ * Returns `rc`, or the failure to keep or to start.
  */
 static int hire_finished(struct hire *h, int rc, struct err *e)
 {
 	struct xctx *x = h->x;
 	char reqs[96];
 
-	if (--h->pending == 0) {
-		x->hires_done++;
-		x->active_hires--;
-		http_client_progress(x->c, reqs, sizeof(reqs));
-		log_progress("extract: %zu/%zu hires, %s", x->hires_done, x->nhires, reqs);
-		if (rc == 0)
-			rc = feed_hires(x, e);
-	}
+	if (--h->pending > 0)
+		return rc;
+	x->hires_done++;
+	x->active_hires--;
+	http_client_progress(x->c, reqs, sizeof(reqs));
+	log_progress("extract: %zu/%zu hires, %s", x->hires_done, x->nhires, reqs);
+	if (rc == 0)
+		rc = hire_done(h, e);
+	hire_release(h);
+	if (rc == 0)
+		rc = feed_hires(x, e);
 	return rc;
 }
 
@@ -672,6 +743,46 @@ static void queue_call(struct xctx *x, const char *endpoint, const json_t *param
 
 static int put_file(struct xctx *x, const char *relpath, const void *data, size_t len,
 		    struct err *e);
+
+/* Keep a letter's bytes until the end of the run in x->held (a temporary file in .git). */
+static int hold_letter(struct hire *h, const void *data, size_t len, struct err *e)
+{
+	struct xctx *x = h->x;
+	int rc;
+
+	if (!x->held && (rc = staging_tmpfile(x->stg, &x->held, e)) < 0)
+		return rc;
+	if (fseek(x->held, x->held_end, SEEK_SET) < 0 || fwrite(data, 1, len, x->held) != len ||
+	    fflush(x->held) != 0)
+		return err_set(e, ERR_IO,
+			       "temporary file in .git for the offer letter of "
+			       "application '%s': %s",
+			       h->app_id, strerror(errno));
+	h->letter.held = true;
+	h->letter.held_at = x->held_end;
+	x->held_end += (long)len;
+	return 0;
+}
+
+/* Read back `len` bytes held at `at` into `out`. */
+static int held_read(struct xctx *x, long at, size_t len, struct buf *out, struct err *e)
+{
+	char chunk[8192];
+
+	if (fseek(x->held, at, SEEK_SET) < 0)
+		return err_set(e, ERR_IO, "temporary file in .git: %s", strerror(errno));
+	while (out->len < len) {
+		size_t want = len - out->len, n;
+
+		n = fread(chunk, 1, want < sizeof(chunk) ? want : sizeof(chunk), x->held);
+		if (n == 0)
+			return err_set(e, ERR_IO, "temporary file in .git: %s",
+				       ferror(x->held) ? strerror(errno) : "truncated");
+		if (buf_add(out, chunk, n) < 0)
+			return err_set(e, ERR_FAIL, "temporary file in .git: out of memory");
+	}
+	return 0;
+}
 
 static int on_download(void *ctx, int rc, struct http_response *resp, struct err *e)
 {
@@ -713,11 +824,7 @@ static int on_download(void *ctx, int rc, struct http_response *resp, struct err
 		h->letter.written = true;
 		goto out;
 	}
-	buf_reset(&h->letter.data);
-	if (buf_add(&h->letter.data, resp->body.data, resp->body.len) < 0) {
-		rc = hire_failed(h, err_set(e, ERR_INVALID, "%s is too large", what), e);
-		goto out;
-	}
+	rc = hold_letter(h, resp->body.data, resp->body.len, e);
 out:
 	return hire_finished(h, rc, e);
 }
@@ -758,13 +865,13 @@ out:
 /* The accepted offer of an application (*best: new reference or NULL), the latest if several. */
 static int accepted_offer(struct xctx *x, const char *app_id, json_t **best, struct err *e)
 {
-	json_t *o = NULL, *flag;
-	const char *k;
-	int rc = 0;
+	json_t *ids = NULL, *o = NULL, *v;
+	size_t i;
+	int rc = offers_of(x, app_id, &ids, e);
 
 	*best = NULL;
-	json_object_foreach (json_object_get(x->offers_by_app, app_id), k, flag) {
-		const char *s;
+	json_array_foreach (ids, i, v) {
+		const char *k = json_string_value(v), *s;
 
 		rc = get_offer(x, k, &o, e);
 		if (rc < 0)
@@ -774,6 +881,7 @@ static int accepted_offer(struct xctx *x, const char *app_id, json_t **best, str
 		if (!o || strcmp(json_get_str(o, "applicationId"), app_id) != 0 || !s ||
 		    strcmp(s, ACCEPTED) != 0) {
 			json_decref(o);
+			o = NULL;
 			continue;
 		}
 		if (!*best) {
@@ -783,8 +891,9 @@ static int accepted_offer(struct xctx *x, const char *app_id, json_t **best, str
 			const char *b =
 				json_get_str(json_get_obj(*best, "latestVersion"), "createdAt");
 
-			if (a && (!b || strcmp(a, b) > 0 ||
-				  (strcmp(a, b) == 0 && strcmp(k, json_get_str(*best, "id")) > 0))) {
+			if (a &&
+			    (!b || strcmp(a, b) > 0 ||
+			     (strcmp(a, b) == 0 && strcmp(k, json_get_str(*best, "id")) > 0))) {
 				json_decref(*best);
 				*best = o;
 			} else {
@@ -793,6 +902,7 @@ static int accepted_offer(struct xctx *x, const char *app_id, json_t **best, str
 		}
 		o = NULL;
 	}
+	json_decref(ids);
 	if (rc < 0) {
 		json_decref(*best);
 		*best = NULL;
@@ -963,17 +1073,38 @@ out:
 	return hire_finished(h, rc, e);
 }
 
-/* Queue the first reads of one hire. */
-static int start_hire(struct xctx *x, struct hire *h, struct err *e)
+/* Take a free slot for hire `app_id` and queue its first reads. */
+static int start_hire(struct xctx *x, const char *app_id, struct err *e)
 {
-	json_t *p = json_pack("{s:s}", "id", h->cand_id);
-	int rc = 0;
+	struct hire *h = NULL;
+	json_t *app = NULL, *p;
+	size_t i;
+	int rc;
 
+	for (i = 0; i < HIRES_IN_FLIGHT && !h; i++)
+		if (!x->slots[i].busy)
+			h = &x->slots[i];
+	if (!h)
+		return err_set(e, ERR_FAIL, "extract: no free slot for application '%s'", app_id);
+	rc = get_app(x, app_id, &app, e);
+	if (rc == 0)
+		rc = err_set(e, ERR_FAIL, "extract: application '%s' went missing", app_id);
+	if (rc < 0)
+		return rc;
+	h->busy = true;
+	h->x = x;
+	h->app_id = app_id;
+	h->cand_id = xstrdup(json_get_str(json_get_obj(app, "candidate"), "id"));
+	h->name = xstrdup(app_name(app));
+	h->need_offers = json_object_get(x->fresh, app_id) != NULL;
+	json_decref(app);
 	x->active_hires++;
 	h->pending = 1; /* held until the hire's first steps are queued */
 	h->pending++;
+	p = json_pack("{s:s}", "id", h->cand_id);
 	queue_call(x, "candidate.info", p, on_candidate, h);
 	json_decref(p);
+	rc = 0;
 	if (h->need_offers) {
 		/* Newly hired since the last pass: its older offers are not in the delta. */
 		h->offer_params = json_pack("{s:s,s:i}", "applicationId", h->app_id, "limit",
@@ -1056,10 +1187,10 @@ static int index_staged_offers(struct xctx *x, struct err *e)
 		const char *id = json_get_str(o, "id"), *app = json_get_str(o, "applicationId");
 		json_t *where = id ? json_object_get(x->offers, id) : NULL;
 
-		if (app && json_is_integer(where) && json_integer_value(where) == off)
-			index_offer(x, app, id);
-		json_decref(o);
 		rc = 0;
+		if (app && json_is_integer(where) && json_integer_value(where) == off)
+			rc = index_offer(x, app, id, e);
+		json_decref(o);
 	}
 	return rc;
 }
@@ -1067,9 +1198,8 @@ static int index_staged_offers(struct xctx *x, struct err *e)
 static int read_hires(struct xctx *x, struct err *e)
 {
 	json_t *app = NULL, *where;
-	const char **ids = NULL;
 	const char *k;
-	size_t i, n;
+	size_t i;
 	int rc = 0;
 
 	/* A staged hire whose staged records are incomplete is read again. */
@@ -1087,26 +1217,12 @@ static int read_hires(struct xctx *x, struct err *e)
 			app = NULL;
 		}
 	}
-	/* Sorted, so the requests go out in a stable order (and find_hire works). */
-	ids = keys_sorted(x->refresh, &n);
-	x->nhires = n;
-	x->hires = xcalloc(n ? n : 1, sizeof(*x->hires));
-	for (i = 0; i < n; i++) {
-		struct hire *h = &x->hires[i];
-
-		rc = get_app(x, ids[i], &app, e);
-		if (rc < 0)
-			goto out;
-		h->x = x;
-		h->app_id = xstrdup(ids[i]);
-		h->cand_id = xstrdup(json_get_str(json_get_obj(app, "candidate"), "id"));
-		h->name = xstrdup(app_name(app));
-		h->need_offers = json_object_get(x->fresh, h->app_id) != NULL;
-		buf_init(&h->letter.data, LETTER_MAX);
-		json_decref(app);
-		app = NULL;
-	}
-	if (n > 0 && !x->full) {
+	/*
+	 * Sorted, so the requests go out in a stable order. The keys stay valid:
+	 * `refresh` only gains keys from here on.
+	 */
+	x->ids = keys_sorted(x->refresh, &x->nhires);
+	if (x->nhires > 0 && !x->full) {
 		rc = index_staged_offers(x, e);
 		if (rc < 0)
 			goto out;
@@ -1132,63 +1248,70 @@ static int read_hires(struct xctx *x, struct err *e)
 	rc = feed_hires(x, e);
 	if (rc == 0)
 		rc = http_batch_run(x->batch, e);
+	if (rc == 0 && x->hires_done != x->nhires)
+		rc = err_set(e, ERR_FAIL, "extract: %zu of %zu hires were read", x->hires_done,
+			     x->nhires);
 	log_progress_done();
 	http_batch_free(x->batch);
 	x->batch = NULL;
 out:
 	json_decref(app);
-	free(ids);
 	return rc;
 }
 
 /* ---- assembling and writing the snapshot ------------------------------------ */
 
 /* Put a set-aside hire back as the last extract staged it, or drop it. */
-static int restore_hire(struct xctx *x, struct hire *h, struct err *e)
+static int restore_hire(struct xctx *x, const char *app_id, const char *why, struct err *e)
 {
-	json_t *prev = json_object_get(x->prev_apps.idx, h->app_id), *o = NULL, *flag, *offs, *off;
-	const char *k;
+	json_t *prev = json_object_get(x->prev_apps.idx, app_id), *o = NULL, *ids = NULL, *offs;
+	json_t *v;
 	size_t i;
-	void *tmp;
-	int rc = 0;
+	int rc;
 
-	set_aside_record(x, "application", h->app_id, h->aside);
-	json_object_foreach_safe (json_object_get(x->offers_by_app, h->app_id), tmp, k, flag) {
+	set_aside_record(x, "application", app_id, why);
+	rc = offers_of(x, app_id, &ids, e);
+	json_array_foreach (ids, i, v) {
+		const char *k = json_string_value(v);
+
 		rc = get_offer(x, k, &o, e);
 		if (rc < 0)
-			return rc;
-		if (o && strcmp(json_get_str(o, "applicationId"), h->app_id) == 0)
+			goto out;
+		rc = 0;
+		if (o && strcmp(json_get_str(o, "applicationId"), app_id) == 0)
 			json_object_del(x->offers, k);
 		json_decref(o);
 		o = NULL;
 	}
 	if (!prev || x->full) {
-		json_object_del(x->apps, h->app_id);
-		return 0;
+		json_object_del(x->apps, app_id);
+		goto out;
 	}
 	log_warn("application '%s': keeping what the last extract staged; run 'extract --full' "
 		 "once Ashby is fixed",
-		 h->app_id);
-	json_object_set(x->apps, h->app_id, prev);
+		 app_id);
+	json_object_set(x->apps, app_id, prev);
 	if (!x->prev_offers.r)
-		return 0;
+		goto out;
 	if (!x->prev_offers_by_app) {
 		rc = rec_reader_index(x->prev_offers.r, "applicationId", true,
 				      &x->prev_offers_by_app, e);
 		if (rc < 0)
-			return rc;
+			goto out;
 	}
-	offs = json_object_get(x->prev_offers_by_app, h->app_id);
-	json_array_foreach (offs, i, off) {
-		rc = rec_reader_at(x->prev_offers.r, (long)json_integer_value(off), &o, e);
+	offs = json_object_get(x->prev_offers_by_app, app_id);
+	json_array_foreach (offs, i, v) {
+		rc = rec_reader_at(x->prev_offers.r, (long)json_integer_value(v), &o, e);
 		if (rc < 0)
-			return rc;
+			goto out;
 		if (json_get_str(o, "id"))
-			json_object_set(x->offers, json_get_str(o, "id"), off);
+			json_object_set(x->offers, json_get_str(o, "id"), v);
 		json_decref(o);
 		o = NULL;
 	}
-	return 0;
+out:
+	json_decref(ids);
+	return rc;
 }
 
 /* Write `data` when it differs from what is in the work tree. */
@@ -1239,36 +1362,34 @@ static int remove_file(struct xctx *x, const char *relpath, struct err *e)
 
 /*
  * The state.json entry of staged application `app_id` after this run:
- * *out is a new reference, or NULL when it has no letter.
+ * *out is a new reference, or NULL when it has none.
  */
 static int final_letter(struct xctx *x, const char *app_id, json_t **out, struct err *e)
 {
-	struct hire *h = find_hire(x, app_id);
+	json_t *res = NULL;
 	int rc;
 
 	*out = NULL;
 	if (!json_object_get(x->apps, app_id))
 		return 0;
-	if (h && h->aside)
-		h = NULL;
-	if (!h) {
+	rc = hire_result(x, app_id, &res, e);
+	if (rc < 0)
+		return rc;
+	if (res && !json_object_get(res, "aside"))
+		*out = json_incref(json_object_get(res, "letter"));
+	else
 		rc = rec_spool_get(x->prev_files, app_id, out, e);
-		return rc < 0 ? rc : 0;
-	}
-	if (h->has_letter && (h->letter.downloaded || h->letter.sha[0]))
-		*out = json_pack("{s:s,s:s,s:s,s:s,s:I}", "handle", h->letter.handle, "name",
-				 h->letter.name, "path", h->letter.path, "sha256", h->letter.sha,
-				 "size", (json_int_t)h->letter.size);
-	return 0;
+	json_decref(res);
+	return rc < 0 ? rc : 0;
 }
 
 /*
  * Write one snapshot array: the records of `set` (id -> where) in id order,
  * from `sp` or `prev`; `keep` (may be NULL) filters them.
  */
-static int write_array(struct xctx *x, const char *relpath, const json_t *set,
-		       struct rec_spool *sp, const struct staged *prev,
-		       bool (*keep)(struct xctx *, const json_t *), struct err *e)
+static int write_array(struct xctx *x, const char *relpath, const json_t *set, struct rec_spool *sp,
+		       const struct staged *prev, bool (*keep)(struct xctx *, const json_t *),
+		       struct err *e)
 {
 	struct rec_writer *w = NULL;
 	const char **ids;
@@ -1368,7 +1489,8 @@ static int write_state(struct xctx *x, const char **ids, size_t n, const json_t 
 		entry = NULL;
 	}
 	if (rc == 0)
-		rc = put_text(w, count ? "\n  },\n  \"syncTokens\": " : "},\n  \"syncTokens\": ", e);
+		rc = put_text(w,
+			      count ? "\n  },\n  \"syncTokens\": " : "},\n  \"syncTokens\": ", e);
 	if (rc == 0)
 		rc = put_nested(w, tokens, 1, &tmp, e);
 	if (rc == 0)
@@ -1387,7 +1509,8 @@ static int write_state(struct xctx *x, const char **ids, size_t n, const json_t 
 /* Letters that went away or moved, then the letters downloaded this run and not yet written. */
 static int write_letters(struct xctx *x, struct err *e)
 {
-	json_t *keys = rec_spool_keys(x->prev_files), *key, *prev = NULL, *now = NULL;
+	json_t *keys = rec_spool_keys(x->prev_files), *key, *prev = NULL, *now = NULL, *res = NULL;
+	struct buf data = BUF_INIT;
 	size_t i;
 	int rc = 0;
 
@@ -1411,26 +1534,41 @@ static int write_letters(struct xctx *x, struct err *e)
 			goto out;
 	}
 	for (i = 0; i < x->nhires; i++) {
-		struct hire *h = &x->hires[i];
-		const char *path;
+		const json_t *letter, *held;
+		const char *path, *mine;
+		bool aside;
 
-		rc = final_letter(x, h->app_id, &now, e);
+		rc = hire_result(x, x->ids[i], &res, e);
+		if (rc >= 0)
+			rc = final_letter(x, x->ids[i], &now, e);
 		if (rc < 0)
 			goto out;
+		aside = json_object_get(res, "aside") != NULL;
+		letter = json_object_get(res, "letter");
+		mine = json_get_str(letter, "path");
+		held = json_object_get(res, "held");
 		path = json_get_str(now, "path");
-		if (h->letter.written && (h->aside || !path || strcmp(path, h->letter.path) != 0)) {
+		if (json_is_true(json_object_get(res, "written")) && mine &&
+		    (aside || !path || strcmp(path, mine) != 0)) {
 			/* Written early for a hire that was then set aside. */
-			rc = remove_file(x, h->letter.path, e);
-		} else if (!h->aside && h->letter.downloaded && !h->letter.written && now) {
-			rc = put_file(x, h->letter.path, h->letter.data.data, h->letter.data.len,
-				      e);
+			rc = remove_file(x, mine, e);
+		} else if (!aside && held && mine && now) {
+			buf_reset(&data);
+			rc = held_read(x, (long)json_integer_value(held),
+				       (size_t)json_integer_value(json_object_get(letter, "size")),
+				       &data, e);
+			if (rc == 0)
+				rc = put_file(x, mine, data.data, data.len, e);
 		}
+		json_decref(res);
 		json_decref(now);
-		now = NULL;
+		res = now = NULL;
 		if (rc < 0)
 			goto out;
 	}
 out:
+	buf_release(&data);
+	json_decref(res);
 	json_decref(prev);
 	json_decref(now);
 	json_decref(keys);
@@ -1440,7 +1578,7 @@ out:
 static int write_extract(struct xctx *x, struct err *e)
 {
 	json_t *cands = json_object(), *jobs = json_object(); /* id -> where */
-	json_t *tokens = NULL, *app = NULL, *where, *v;
+	json_t *tokens = NULL, *app = NULL, *res = NULL, *where, *v;
 	const char **ids = NULL;
 	const char *k;
 	size_t i, n;
@@ -1448,7 +1586,12 @@ static int write_extract(struct xctx *x, struct err *e)
 	int rc = 0;
 
 	for (i = 0; i < x->nhires; i++) {
-		if (x->hires[i].aside && (rc = restore_hire(x, &x->hires[i], e)) < 0)
+		rc = hire_result(x, x->ids[i], &res, e);
+		if (rc > 0 && json_get_str(res, "aside"))
+			rc = restore_hire(x, x->ids[i], json_get_str(res, "aside"), e);
+		json_decref(res);
+		res = NULL;
+		if (rc < 0)
 			goto out;
 	}
 
@@ -1457,21 +1600,24 @@ static int write_extract(struct xctx *x, struct err *e)
 		const char *cid, *jid, *ckey = NULL, *jkey = NULL;
 		json_int_t cat = 0, jat = 0;
 		json_t *ji, *off;
-		struct hire *h = find_hire(x, k);
 
 		rc = get_app(x, k, &app, e);
+		if (rc >= 0)
+			rc = hire_result(x, k, &res, e);
 		if (rc < 0)
 			goto out;
 		rc = 0;
 		cid = json_get_str(json_get_obj(app, "candidate"), "id");
 		jid = json_get_str(json_get_obj(app, "job"), "id");
 		ji = json_object_get(x->job_index, jid);
-		if (h && h->aside)
-			h = NULL;
-		if (h && h->cand_key) {
-			ckey = h->cand_key;
+		if (res && json_object_get(res, "aside")) {
+			json_decref(res);
+			res = NULL;
+		}
+		if (res && json_get_str(res, "candidate")) {
+			ckey = json_get_str(res, "candidate");
 			cat = IN_SPOOL;
-		} else if (!h && (off = json_object_get(x->prev_cands.idx, cid))) {
+		} else if (!res && (off = json_object_get(x->prev_cands.idx, cid))) {
 			ckey = cid;
 			cat = json_integer_value(off);
 		}
@@ -1494,8 +1640,9 @@ static int write_extract(struct xctx *x, struct err *e)
 			if (jat == IN_SPOOL || !json_object_get(jobs, jkey))
 				json_object_set_new(jobs, jkey, json_integer(jat));
 		}
+		json_decref(res);
 		json_decref(app);
-		app = NULL;
+		res = app = NULL;
 	}
 	json_object_foreach (x->prev_apps.idx, k, v) {
 		if (json_object_get(x->apps, k))
@@ -1505,8 +1652,9 @@ static int write_extract(struct xctx *x, struct err *e)
 			rc = rec_reader_at(x->prev_apps.r, (long)json_integer_value(v), &app, e);
 			if (rc < 0)
 				goto out;
-			log_verbose("application '%s' (%s) is no longer Hired: dropped from extract/",
-				    k, app_name(app));
+			log_verbose(
+				"application '%s' (%s) is no longer Hired: dropped from extract/",
+				k, app_name(app));
 			json_decref(app);
 			app = NULL;
 		}
@@ -1521,8 +1669,8 @@ static int write_extract(struct xctx *x, struct err *e)
 		rc = write_array(x, "extract/candidates.json", cands, x->sp_cands, &x->prev_cands,
 				 NULL, e);
 	if (rc == 0)
-		rc = write_array(x, "extract/offers.json", x->offers, x->sp_offers,
-				 &x->prev_offers, offer_kept, e);
+		rc = write_array(x, "extract/offers.json", x->offers, x->sp_offers, &x->prev_offers,
+				 offer_kept, e);
 	if (rc == 0)
 		rc = write_array(x, "extract/jobs.json", jobs, x->sp_jobs, &x->prev_jobs, NULL, e);
 	if (rc < 0)
@@ -1543,6 +1691,7 @@ static int write_extract(struct xctx *x, struct err *e)
 	x->st.hires = (long)json_object_size(x->apps);
 out:
 	free(ids);
+	json_decref(res);
 	json_decref(app);
 	json_decref(tokens);
 	json_decref(cands);
@@ -1579,22 +1728,10 @@ static void pass_release(struct xctx *x)
 {
 	size_t i;
 
-	for (i = 0; i < x->nhires; i++) {
-		struct hire *h = &x->hires[i];
-
-		free(h->app_id);
-		free(h->cand_id);
-		free(h->name);
-		free(h->cand_key);
-		json_decref(h->offer_params);
-		free(h->letter.handle);
-		free(h->letter.name);
-		free(h->letter.path);
-		buf_release(&h->letter.data);
-		free(h->aside);
-	}
-	free(x->hires);
-	x->hires = NULL;
+	for (i = 0; i < HIRES_IN_FLIGHT; i++)
+		hire_release(&x->slots[i]);
+	free(x->ids);
+	x->ids = NULL;
 	x->nhires = x->next_hire = x->active_hires = 0;
 	x->hires_done = 0;
 	for (i = 0; i < x->njobs; i++) {
@@ -1610,15 +1747,20 @@ static void pass_release(struct xctx *x)
 	json_decref(x->offers);
 	json_decref(x->refresh);
 	json_decref(x->fresh);
-	json_decref(x->offers_by_app);
 	json_decref(x->prev_offers_by_app);
-	x->job_index = x->apps = x->offers = x->refresh = x->fresh = x->offers_by_app = NULL;
+	x->job_index = x->apps = x->offers = x->refresh = x->fresh = NULL;
 	x->prev_offers_by_app = NULL;
 	rec_spool_free(x->sp_apps);
 	rec_spool_free(x->sp_offers);
 	rec_spool_free(x->sp_cands);
 	rec_spool_free(x->sp_jobs);
-	x->sp_apps = x->sp_offers = x->sp_cands = x->sp_jobs = NULL;
+	rec_spool_free(x->sp_by_app);
+	rec_spool_free(x->sp_done);
+	x->sp_apps = x->sp_offers = x->sp_cands = x->sp_jobs = x->sp_by_app = x->sp_done = NULL;
+	if (x->held)
+		fclose(x->held);
+	x->held = NULL;
+	x->held_end = 0;
 	for (i = 0; i < NREFS; i++) {
 		json_decref(x->refs[i]);
 		x->refs[i] = NULL;
@@ -1645,12 +1787,13 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 	if ((rc = rec_spool_new(x->stg, &x->sp_apps, e)) < 0 ||
 	    (rc = rec_spool_new(x->stg, &x->sp_offers, e)) < 0 ||
 	    (rc = rec_spool_new(x->stg, &x->sp_cands, e)) < 0 ||
-	    (rc = rec_spool_new(x->stg, &x->sp_jobs, e)) < 0)
+	    (rc = rec_spool_new(x->stg, &x->sp_jobs, e)) < 0 ||
+	    (rc = rec_spool_new(x->stg, &x->sp_by_app, e)) < 0 ||
+	    (rc = rec_spool_new(x->stg, &x->sp_done, e)) < 0)
 		return rc;
 	/* Shallow copies of the indexes: the offsets are replaced, never changed in place. */
 	x->apps = full ? json_object() : json_copy(x->prev_apps.idx);
 	x->offers = full ? json_object() : json_copy(x->prev_offers.idx);
-	x->offers_by_app = json_object();
 	x->refresh = json_object();
 	x->fresh = json_object();
 	x->job_index = json_object();
@@ -1701,6 +1844,20 @@ static void forget_staged(struct xctx *x)
 	staged_drop(&x->prev_jobs);
 }
 
+/* Everything but the figures; twice is fine. */
+static void extract_release(struct xctx *x)
+{
+	pass_release(x);
+	staged_close(&x->prev_apps);
+	staged_close(&x->prev_cands);
+	staged_close(&x->prev_offers);
+	staged_close(&x->prev_jobs);
+	rec_spool_free(x->prev_files);
+	x->prev_files = NULL;
+	json_decref(x->prev_tokens);
+	x->prev_tokens = NULL;
+}
+
 int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extract_stats *stats,
 			struct err *e)
 {
@@ -1744,6 +1901,9 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 	rc = write_extract(&x, e);
 	if (rc < 0)
 		goto out;
+	x.st.refreshed = (long)x.nhires;
+	/* The commit indexes every staged file: let it have the memory. */
+	extract_release(&x);
 	rc = commit_extract(&x, e);
 	if (rc < 0)
 		goto out;
@@ -1751,21 +1911,14 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 	if (x.st.committed)
 		r->committed = true;
 	run_stage_done(r, "extract");
-	x.st.refreshed = (long)x.nhires;
 	log_info("extract: %ld applications read, %ld hires staged, %ld read this run, "
 		 "%ld set aside, %ld dropped, %ld files changed%s",
-		 x.st.applications, x.st.hires, (long)x.nhires, x.st.set_aside, x.st.dropped,
+		 x.st.applications, x.st.hires, x.st.refreshed, x.st.set_aside, x.st.dropped,
 		 x.st.files_changed, x.st.committed ? "" : " (nothing to commit)");
 out:
 	if (stats)
 		*stats = x.st;
-	pass_release(&x);
-	staged_close(&x.prev_apps);
-	staged_close(&x.prev_cands);
-	staged_close(&x.prev_offers);
-	staged_close(&x.prev_jobs);
-	rec_spool_free(x.prev_files);
-	json_decref(x.prev_tokens);
+	extract_release(&x);
 	return rc;
 }
 
