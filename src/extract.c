@@ -25,8 +25,9 @@
 #define LETTER_MAX (32u << 20) /* an offer letter larger than this is refused */
 #define STATE "extract/state.json"
 /*
- * Hires whose reads are under way at once. The others wait as a few bytes in
- * `hires`, not as queued requests (a queued request costs over a kilobyte).
+ * Hires whose reads are under way at once: enough to keep --jobs (at most 64)
+ * requests busy. The others wait as an id in `ids`, not as queued requests (a
+ * queued request costs over a kilobyte).
  */
 #define HIRES_IN_FLIGHT 64
 /* In the sets of ids below: the record is in this run's spool (else: its offset in the staged file). */
