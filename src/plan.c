@@ -1639,18 +1639,28 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
  */
 static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err *e)
 {
-	struct buf b = BUF_INIT;
-	json_t *apps = NULL, *v;
+	json_t *apps = json_object(), *v;
 	const char *app;
-	int rc = staging_read(s, "load/journal.jsonl", &b, e);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f = NULL;
+	int rc = staging_fopen(s, "load/journal.jsonl", &f, e);
 
+	/* A line at a time: the journal grows by every apply (21 MB after 10,000 hires). */
 	if (rc == ERR_NOTFOUND) {
 		err_clear(e);
 		rc = 0;
 		goto out;
 	}
-	if (rc < 0 || (rc = apply_uncertain_creates(b.data, b.len, &apps, e)) < 0)
+	if (rc < 0)
 		goto out;
+	while ((n = getline(&line, &cap, f)) > 0)
+		apply_uncertain_creates_line(apps, line, (size_t)n - (line[n - 1] == '\n' ? 1 : 0));
+	if (ferror(f)) {
+		rc = err_set(e, ERR_IO, "cannot read load/journal.jsonl");
+		goto out;
+	}
 	json_object_foreach (apps, app, v) {
 		json_t *en = json_object_get(ledger, app);
 
@@ -1663,8 +1673,10 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 		json_object_set_new(en, "createUncertain", json_true());
 	}
 out:
+	if (f)
+		fclose(f);
+	free(line);
 	json_decref(apps);
-	buf_release(&b);
 	return rc;
 }
 
