@@ -1681,6 +1681,31 @@ out:
 }
 
 /*
+ * Drop from each ledger entry what planning does not read (it reads personId,
+ * documentIds and createUncertain): the other ids, planRunId, stepsDone. In
+ * place, so the ledger (3.3 MB of JSON at 10,000 hires) is never held twice.
+ */
+static void ledger_prune(json_t *ledger)
+{
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain" };
+	const char *app, *k;
+	json_t *en, *v;
+	void *tmp;
+	size_t i;
+
+	json_object_foreach (ledger, app, en) {
+		json_object_foreach_safe (en, tmp, k, v) {
+			(void)v;
+			for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+				if (strcmp(k, keep[i]) == 0)
+					break;
+			if (i == sizeof(keep) / sizeof(keep[0]))
+				json_object_del(en, k);
+		}
+	}
+}
+
+/*
  * The stage holds one hire at a time. transform/new_hires.json is read three
  * times: once for what the hires need read from Humaans, once to plan every
  * hire for the basis (plan.json's first member: the Humaans records relied on
@@ -2039,6 +2064,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	    (rc = plan_read_ledger(r->stg, &ledger, e)) < 0 ||
 	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0)
 		goto out;
+	ledger_prune(ledger);
 	rc = staging_find_stage(r->stg, "extract", extract, NULL, 0, e);
 	have_extract = rc == 0;
 	if (rc == ERR_NOTFOUND)
