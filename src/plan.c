@@ -1862,7 +1862,8 @@ static int plan_pass_basis(struct planner *p, struct rec_reader *rd, struct op_e
 	*entries = v;
 	if (rc < 0)
 		return rc;
-	qsort(v, *n, sizeof(*v), op_entry_cmp);
+	if (*n)
+		qsort(v, *n, sizeof(*v), op_entry_cmp);
 	return 0;
 }
 
