@@ -227,6 +227,26 @@ int apply_pending_from_journal(const char *text, size_t len, const char *plan_ru
 	return 0;
 }
 
+void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len)
+{
+	json_t *l = len ? json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
+		   *op = json_get_str(l, "op"), *outcome = json_get_str(l, "outcome");
+
+	if (app && phase && strcmp(phase, "forget") == 0) {
+		json_object_del(apps, app);
+	} else if (app && phase && op && strcmp(op, "createPerson") == 0) {
+		/* The last word on the create wins, across plan runs. */
+		if (strcmp(phase, "begin") == 0 || (outcome && strcmp(outcome, "uncertain") == 0))
+			json_object_set_new(apps, app, json_true());
+		else if (outcome && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0))
+			json_object_del(apps, app);
+		else if (strcmp(phase, "end") == 0)
+			json_object_del(apps, app); /* refused: nothing was created */
+	}
+	json_decref(l);
+}
+
 int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e)
 {
 	const char *p = text, *end = text + len;
@@ -234,24 +254,11 @@ int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct e
 
 	(void)e;
 	while (p < end) {
-		json_t *l = journal_next(&p, end);
-		const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
-			   *op = json_get_str(l, "op"), *outcome = json_get_str(l, "outcome");
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		if (app && phase && strcmp(phase, "forget") == 0) {
-			json_object_del(apps, app);
-		} else if (app && phase && op && strcmp(op, "createPerson") == 0) {
-			/* The last word on the create wins, across plan runs. */
-			if (strcmp(phase, "begin") == 0 ||
-			    (outcome && strcmp(outcome, "uncertain") == 0))
-				json_object_set_new(apps, app, json_true());
-			else if (outcome &&
-				 (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0))
-				json_object_del(apps, app);
-			else if (strcmp(phase, "end") == 0)
-				json_object_del(apps, app); /* refused: nothing was created */
-		}
-		json_decref(l);
+		apply_uncertain_creates_line(apps, p, n);
+		p += n + (nl ? 1 : 0);
 	}
 	*out = apps;
 	return 0;
