@@ -238,27 +238,82 @@ static int sha_of(const json_t *v, char out[65], struct err *e)
 	return rc;
 }
 
+static const char *const hstate_names[] = { "people",	      "locations",     "compensation-types",
+					    "document-types", "custom-fields", "compensations",
+					    "job-roles",      "custom-values" };
+#define NHSTATE (sizeof(hstate_names) / sizeof(hstate_names[0]))
+
+/* The cache of struct hstate (plan.h), current for the arrays as they are now. */
+static json_t *hstate_index(const struct hstate *hs)
+{
+	/* The cache is not part of the state's value: filling it keeps `hs` logically const. */
+	struct hstate *mut = (struct hstate *)hs;
+	size_t total = 0, i, j;
+	json_t *idx, *arr, *el;
+	char key[512];
+
+	for (i = 0; i < NHSTATE; i++)
+		total +=
+			json_array_size(hstate_array(hs, hstate_names[i], strlen(hstate_names[i])));
+	if (hs->index && hs->indexed == total)
+		return hs->index;
+	json_decref(mut->index);
+	idx = json_object();
+	for (i = 0; i < NHSTATE; i++) {
+		arr = hstate_array(hs, hstate_names[i], strlen(hstate_names[i]));
+		json_array_foreach (arr, j, el) {
+			const char *id = json_get_str(el, "id"),
+				   *pid = json_get_str(el, "personId");
+
+			/* The first record with an id stands, as a scan would find it. */
+			snprintf(key, sizeof(key), "%s/%s", hstate_names[i], id ? id : "");
+			if (id && !json_object_get(idx, key))
+				json_object_set(idx, key, el);
+			if (pid) {
+				json_t *set;
+
+				snprintf(key, sizeof(key), "%s?personId=%s", hstate_names[i], pid);
+				set = json_object_get(idx, key);
+				if (!set) {
+					set = json_array();
+					json_object_set_new(idx, key, set);
+				}
+				json_array_append(set, el);
+			}
+		}
+	}
+	mut->index = idx;
+	mut->indexed = total;
+	return idx;
+}
+
+/*
+ * The records of person `pid` in resource `res` ("compensations"...), in the
+ * array's order; borrowed. NULL when there are none (json_array_foreach and
+ * json_array_size take NULL as empty).
+ */
+static const json_t *hstate_person(const struct hstate *hs, const char *res, const char *pid)
+{
+	char key[512];
+
+	snprintf(key, sizeof(key), "%s?personId=%s", res, pid ? pid : "");
+	return json_object_get(hstate_index(hs), key);
+}
+
 int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], struct err *e)
 {
 	const char *slash = strchr(key, '/'), *q = strstr(key, "?personId=");
-	json_t *arr, *el;
-	size_t i;
+	json_t *el;
 	int rc;
 
 	if (q && (!slash || q < slash)) {
 		json_t *set;
 
-		arr = hstate_array(hs, key, (size_t)(q - key));
-		if (!arr)
+		if (!hstate_array(hs, key, (size_t)(q - key)))
 			return err_set(e, ERR_NOTFOUND, "humaans %s was not read", key);
-		q += strlen("?personId=");
-		set = json_array();
-		json_array_foreach (arr, i, el) {
-			const char *pid = json_get_str(el, "personId");
-
-			if (pid && strcmp(pid, q) == 0)
-				json_array_append(set, el);
-		}
+		set = json_copy(json_object_get(hstate_index(hs), key));
+		if (!set)
+			set = json_array();
 		snapshot_sort_by_key(set, "id");
 		rc = sha_of(set, out, e);
 		json_decref(set);
@@ -266,8 +321,8 @@ int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], s
 	}
 	if (!slash)
 		return err_set(e, ERR_INVALID, "bad basis key '%s'", key);
-	arr = hstate_array(hs, key, (size_t)(slash - key));
-	el = arr ? json_array_find(arr, "id", slash + 1) : NULL;
+	el = hstate_array(hs, key, (size_t)(slash - key)) ? json_object_get(hstate_index(hs), key)
+							  : NULL;
 	if (!el)
 		return err_set(e, ERR_NOTFOUND, "humaans %s does not exist", key);
 	return sha_of(el, out, e);
@@ -749,7 +804,7 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 	/* Job role: compare the mapped fields with the current role. */
 	if (note(p, "job-roles?personId=", pid) < 0)
 		goto fail;
-	role = current_role(p->hs->job_roles, pid);
+	role = current_role(hstate_person(p->hs, "job-roles", pid), pid);
 	want = jr ? json_deep_copy(jr) : json_object();
 	mgr = resolve_manager(p, hire, warnings, "reportingTo left as it is");
 	if (p->e->code < 0)
@@ -807,7 +862,7 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 				json_decref(cb);
 				goto fail;
 			}
-			json_array_foreach (p->hs->compensations, i, el) {
+			json_array_foreach (hstate_person(p->hs, "compensations", pid), i, el) {
 				if (!str_ieq(json_get_str(el, "personId"), pid) ||
 				    !str_ieq(json_get_str(el, "compensationTypeId"),
 					     json_get_str(type, "id")))
@@ -872,7 +927,7 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 			goto fail;
 		if (!f)
 			continue;
-		json_array_foreach (p->hs->custom_values, j, cv)
+		json_array_foreach (hstate_person(p->hs, "custom-values", pid), j, cv)
 			if (str_ieq(json_get_str(cv, "personId"), pid) &&
 			    str_ieq(json_get_str(cv, "customFieldId"), json_get_str(f, "id")))
 				have = cv;
@@ -1455,6 +1510,7 @@ void hstate_release(struct hstate *hs)
 	json_decref(hs->compensations);
 	json_decref(hs->job_roles);
 	json_decref(hs->custom_values);
+	json_decref(hs->index);
 	memset(hs, 0, sizeof(*hs));
 }
 

@@ -51,6 +51,14 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 struct hstate {
 	json_t *people, *locations, *compensation_types, *document_types, *custom_fields;
 	json_t *compensations, *job_roles, *custom_values;
+	/*
+	 * A lookup cache built from the arrays on first use (hstate_fingerprint):
+	 * "<resource>/<id>" -> record, "<resource>?personId=<id>" -> array of the
+	 * person's records, so a plan over 10,000 people does not scan whole
+	 * arrays per key. Rebuilt when the arrays grew; freed by hstate_release().
+	 */
+	json_t *index;
+	size_t indexed; /* records in the arrays when `index` was built */
 };
 
 /*
