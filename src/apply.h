@@ -9,7 +9,8 @@
  * line carries runId, planRunId, application and step (index in the
  * operation's steps).
  *
- * Ledger (load/ledger.json, rewritten atomically after every completed step):
+ * Ledger (load/ledger.json, ledger.h; each completed step is appended to the
+ * pending lines, and ledger.json is rewritten once, when apply ends):
  *   { "<application id>": { "personId", "compensationIds", "fileIds",
  *     "documentIds", "customValueIds", "jobRoleIds", "planRunId",
  *     "stepsDone" } }
@@ -74,5 +75,8 @@ int apply_pending_from_journal(const char *text, size_t len, const char *plan_ru
  * instead of reporting a conflict. *out is a new object, application -> true.
  */
 int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e);
+/* The same over load/journal.jsonl, read a line at a time (absent: none). */
+struct staging;
+int apply_read_uncertain_creates(struct staging *s, json_t **out, struct err *e);
 
 #endif
