@@ -1559,17 +1559,12 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
  */
 static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err *e)
 {
-	struct buf b = BUF_INIT;
 	json_t *apps = NULL, *v;
 	const char *app;
-	int rc = staging_read(s, "load/journal.jsonl", &b, e);
+	int rc;
 
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		rc = 0;
-		goto out;
-	}
-	if (rc < 0 || (rc = apply_uncertain_creates(b.data, b.len, &apps, e)) < 0)
+	/* The journal is read a line at a time: it is tens of megabytes after a large backfill. */
+	if ((rc = apply_read_uncertain_creates(s, &apps, e)) < 0)
 		goto out;
 	json_object_foreach (apps, app, v) {
 		json_t *en = json_object_get(ledger, app);
@@ -1584,7 +1579,6 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 	}
 out:
 	json_decref(apps);
-	buf_release(&b);
 	return rc;
 }
 
