@@ -40,6 +40,8 @@ struct apply_opts {
  * (created, changed, failed, conflicts, rejected from transform/rejects.csv).
  * A hire Humaans rejects is counted in failed and the others go on; a write
  * whose outcome stays unknown makes the stage fail (re-run apply to finish).
+ * Memory does not grow with the plan: its operations are streamed from
+ * plan/plan.json and only the hires under way (a few per --jobs) are held.
  */
 int apply_stage(struct run *r, const struct apply_opts *o, struct err *e);
 
