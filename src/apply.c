@@ -339,23 +339,19 @@ static int uncertain_line(void *ctx, const json_t *l, struct err *e)
 	return 0;
 }
 
+void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len)
+{
+	json_t *l = len ? json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	if (l)
+		uncertain_line(apps, l, NULL);
+	json_decref(l);
+}
+
 int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e)
 {
 	json_t *apps = json_object();
 	int rc = journal_each_text(text, len, uncertain_line, apps, e);
-
-	if (rc < 0) {
-		json_decref(apps);
-		return rc;
-	}
-	*out = apps;
-	return 0;
-}
-
-int apply_read_uncertain_creates(struct staging *s, json_t **out, struct err *e)
-{
-	json_t *apps = json_object();
-	int rc = journal_each(s, uncertain_line, apps, e);
 
 	if (rc < 0) {
 		json_decref(apps);

@@ -77,8 +77,10 @@ int apply_pending_from_journal(const char *text, size_t len, const char *plan_ru
  * instead of reporting a conflict. *out is a new object, application -> true.
  */
 int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e);
-/* The same over load/journal.jsonl, read a line at a time (absent: none). */
-struct staging;
-int apply_read_uncertain_creates(struct staging *s, json_t **out, struct err *e);
+/*
+ * The same a line at a time, for a journal read as a stream: fold one line
+ * (without its newline; empty or torn lines carry nothing) into `apps`.
+ */
+void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len);
 
 #endif

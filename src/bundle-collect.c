@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "runinfo.h"
 #include "staging-tree.h"
 #include "staging.h"
@@ -19,15 +20,21 @@ static const char *const bundle_prefixes[] = {
 
 static const char *const bundle_stages[] = { "extract", "transform", "plan", "apply", NULL };
 
-static int take_file(void *ctx, const char *path, const void *data, size_t len, struct err *e)
+static int take_file(void *ctx, const char *path, const char *blob_hex, const void *data,
+		     size_t len, struct err *e)
 {
 	const char *const *p;
 
 	for (p = bundle_prefixes; *p; p++) {
 		size_t n = strlen(*p);
 
-		if ((*p)[n - 1] == '/' ? strncmp(path, *p, n) == 0 : strcmp(path, *p) == 0)
-			return bundle_add_file(ctx, path, data, len, e);
+		if ((*p)[n - 1] == '/' ? strncmp(path, *p, n) == 0 : strcmp(path, *p) == 0) {
+			/* Only the hash is kept: bundle_write reads the bytes again, one file at a time. */
+			char sha[65];
+
+			sha256_hex(data, len, sha);
+			return bundle_add_file_ref(ctx, path, blob_hex, sha, len, e);
+		}
 	}
 	return 0;
 }
@@ -55,6 +62,7 @@ int bundle_collect(struct bundle *b, struct staging *s, struct err *e)
 	free(b->run_id);
 	b->run_id = xstrdup(ri.id);
 	snprintf(b->commit, sizeof(b->commit), "%s", ri.commit);
+	b->src = s;
 	bundle_set_summary(b, ri.message);
 	/* Read from the tagged commit, never from the work tree. */
 	if ((rc = staging_tree_walk(s, ri.commit, NULL, take_file, b, e)))

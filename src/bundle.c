@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "hash.h"
+#include "staging-tree.h"
 #include "xalloc.h"
 
 #define BUNDLE_TOP_PREFIX "ashby2humaans-"
@@ -83,7 +84,7 @@ static bool path_is_safe(const char *path)
 	}
 }
 
-int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t len, struct err *e)
+static int add_file(struct bundle *b, const char *path, struct bundle_file **out, struct err *e)
 {
 	struct bundle_file *f;
 	const char *const *r;
@@ -98,11 +99,38 @@ int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t
 		b->files = xrealloc(b->files, b->files_alloc * sizeof(*b->files));
 	}
 	f = &b->files[b->nfiles++];
+	memset(f, 0, sizeof(*f));
 	f->path = xstrdup(path);
+	*out = f;
+	return 0;
+}
+
+int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t len, struct err *e)
+{
+	struct bundle_file *f;
+	int rc = add_file(b, path, &f, e);
+
+	if (rc < 0)
+		return rc;
 	f->data = xmalloc(len ? len : 1);
 	if (len)
 		memcpy(f->data, data, len);
 	f->len = len;
+	sha256_hex(f->data, len, f->sha);
+	return 0;
+}
+
+int bundle_add_file_ref(struct bundle *b, const char *path, const char *blob_hex,
+			const char sha[65], size_t len, struct err *e)
+{
+	struct bundle_file *f;
+	int rc = add_file(b, path, &f, e);
+
+	if (rc < 0)
+		return rc;
+	f->len = len;
+	memcpy(f->sha, sha, 65);
+	snprintf(f->blob, sizeof(f->blob), "%s", blob_hex);
 	return 0;
 }
 
@@ -304,7 +332,6 @@ static int manifest_json_build(const struct bundle *b, struct bundle_file *const
 			       size_t nfiles, struct buf *out, struct err *e)
 {
 	json_t *root = json_object(), *arr, *obj;
-	char sha[65];
 	char *text = NULL;
 	size_t i;
 	int rc;
@@ -351,10 +378,9 @@ static int manifest_json_build(const struct bundle *b, struct bundle_file *const
 			rc = err_set(e, ERR_FAIL, "cannot build MANIFEST.json");
 			goto out;
 		}
-		sha256_hex(files[i]->data, files[i]->len, sha);
 		/* The path must survive as bytes: non-UTF-8 names were refused earlier. */
 		if ((rc = json_add(obj, "path", json_string(files[i]->path), e)) ||
-		    (rc = json_add(obj, "sha256", json_string(sha), e)) ||
+		    (rc = json_add(obj, "sha256", json_string(files[i]->sha), e)) ||
 		    (rc = json_add(obj, "size", json_integer((json_int_t)files[i]->len), e)))
 			goto out;
 	}
@@ -418,11 +444,37 @@ out:
 	return rc;
 }
 
+/* One file entry being written: what entries_write passes to put_file. */
+struct file_entry {
+	struct archive *a;
+	struct archive_entry *ent;
+	const char *top, *dest;
+	const struct bundle_file *f;
+	time_t mtime;
+};
+
+/* Write the entry of x->f; bytes read again from the repo must be those listed in the manifest. */
+static int put_file(void *ctx, const void *data, size_t len, struct err *e)
+{
+	const struct file_entry *x = ctx;
+	char sha[65];
+
+	if (!x->f->data)
+		sha256_hex(data, len, sha);
+	if (!x->f->data && (len != x->f->len || strcmp(sha, x->f->sha) != 0))
+		return err_set(e, ERR_FAIL, "cannot write bundle '%s': '%s' is not the file listed",
+			       x->dest, x->f->path);
+	return entry_write(x->a, x->ent, x->top, x->f->path, strlen(x->f->path), false, data, len,
+			   x->mtime, x->dest, e);
+}
+
 /* Write the sorted files into an open archive, each directory before its contents. */
-static int entries_write(struct archive *a, const char *top, struct bundle_file *const *files,
-			 size_t nfiles, time_t mtime, const char *dest, struct err *e)
+static int entries_write(const struct bundle *b, struct archive *a, const char *top,
+			 struct bundle_file *const *files, size_t nfiles, time_t mtime,
+			 const char *dest, struct err *e)
 {
 	struct archive_entry *ent = archive_entry_new();
+	struct file_entry x = { a, ent, top, dest, NULL, mtime };
 	const char *prev = "";
 	const char *slash;
 	size_t i;
@@ -445,9 +497,17 @@ static int entries_write(struct archive *a, const char *top, struct bundle_file 
 				continue;
 			rc = entry_write(a, ent, top, path, n, true, NULL, 0, mtime, dest, e);
 		}
-		if (!rc)
-			rc = entry_write(a, ent, top, path, strlen(path), false, files[i]->data,
-					 files[i]->len, mtime, dest, e);
+		x.f = files[i];
+		if (rc)
+			break;
+		if (files[i]->data)
+			rc = put_file(&x, files[i]->data, files[i]->len, e);
+		else if (b->src)
+			/* Straight from libgit2's copy of the blob: one file in memory at a time. */
+			rc = staging_blob_use(b->src, files[i]->blob, put_file, &x, e);
+		else
+			rc = err_set(e, ERR_FAIL, "bundle: no staging repo to read '%s' from",
+				     path);
 		prev = path;
 	}
 	archive_entry_free(ent);
@@ -483,7 +543,6 @@ int bundle_write(const struct bundle *b, const char *path, size_t *nfiles_out, s
 	struct archive *a = NULL;
 	enum bundle_kind kind;
 	char *top = NULL, *tmp = NULL;
-	char sha[65];
 	time_t mtime;
 	size_t n = 0, i;
 	int fd = -1, rc;
@@ -498,6 +557,7 @@ int bundle_write(const struct bundle *b, const char *path, size_t *nfiles_out, s
 	readme_build(b, &text);
 	readme.path = (char *)"README";
 	readme.data = (unsigned char *)buf_detach(&text, &readme.len);
+	sha256_hex(readme.data, readme.len, readme.sha);
 	files[n++] = &readme;
 	qsort(files, n, sizeof(*files), cmp_file_ptr);
 	for (i = 1; i < n; i++) {
@@ -512,13 +572,12 @@ int bundle_write(const struct bundle *b, const char *path, size_t *nfiles_out, s
 		goto out;
 	mjson.path = (char *)"MANIFEST.json";
 	mjson.data = (unsigned char *)buf_detach(&text, &mjson.len);
+	sha256_hex(mjson.data, mjson.len, mjson.sha);
 	files[n++] = &mjson;
 	qsort(files, n, sizeof(*files), cmp_file_ptr);
 
-	for (i = 0; i < n; i++) {
-		sha256_hex(files[i]->data, files[i]->len, sha);
-		bundle_manifest_line(&text, sha, files[i]->path);
-	}
+	for (i = 0; i < n; i++)
+		bundle_manifest_line(&text, files[i]->sha, files[i]->path);
 	manifest.path = (char *)"MANIFEST";
 	manifest.data = (unsigned char *)buf_detach(&text, &manifest.len);
 	files[n++] = &manifest;
@@ -556,7 +615,7 @@ int bundle_write(const struct bundle *b, const char *path, size_t *nfiles_out, s
 		goto out;
 	}
 	top = xasprintf(BUNDLE_TOP_PREFIX "%s", b->run_id);
-	if ((rc = entries_write(a, top, files, n, mtime, path, e)))
+	if ((rc = entries_write(b, a, top, files, n, mtime, path, e)))
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		rc = archive_fail(a, "closing", path, e);

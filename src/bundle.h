@@ -27,8 +27,10 @@ struct staging;
 
 struct bundle_file {
 	char *path;	     /* relative to the top directory; owned */
-	unsigned char *data; /* owned */
+	unsigned char *data; /* owned; NULL: read again from the staging repo when written */
 	size_t len;
+	char sha[65];  /* of the bytes, computed when added */
+	char blob[41]; /* data NULL: the git blob that holds the bytes */
 };
 
 struct bundle_commit {
@@ -54,6 +56,7 @@ struct bundle {
 	size_t ncommits, commits_alloc;
 	struct bundle_stage *stages;
 	size_t nstages, stages_alloc;
+	struct staging *src; /* borrowed: where files added by reference are read */
 };
 
 /* Start an empty bundle for `run_id` (copied). Release with bundle_release(). */
@@ -68,6 +71,14 @@ void bundle_set_summary(struct bundle *b, const char *summary);
  */
 int bundle_add_file(struct bundle *b, const char *path, const void *data, size_t len,
 		    struct err *e);
+/*
+ * Add a file by reference: its bytes (of SHA-256 `sha`, `len` long) are read
+ * again from blob `blob_hex` of b->src when the bundle is written, one file at
+ * a time, so a bundle of a large run does not hold every file in memory. Same
+ * checks as bundle_add_file(); bundle_write() fails if the bytes differ.
+ */
+int bundle_add_file_ref(struct bundle *b, const char *path, const char *blob_hex,
+			const char sha[65], size_t len, struct err *e);
 /* Record one of the run's commits (copied). */
 void bundle_add_commit(struct bundle *b, const char *stage, const char *oid, const char *subject);
 /* Record where a stage's snapshot came from (copied). */

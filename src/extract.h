@@ -11,6 +11,11 @@
  * change. When Ashby resets a sync token the stage drops the tokens and does a
  * full pass. Nothing is written until every read succeeded; a record of the
  * wrong shape is set aside with a warning naming the application.
+ *
+ * Memory does not grow with the number of hires beyond small index entries:
+ * the records read this run wait in spools inside .git and the staged ones
+ * are re-read by offset (records.h), a few dozen hires are read at a time,
+ * and the snapshots (state.json included) are written a record at a time.
  */
 #ifndef EXTRACT_H
 #define EXTRACT_H

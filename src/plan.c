@@ -17,6 +17,7 @@
 #include "humaans.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "records.h"
 #include "run.h"
 #include "snapshot.h"
 #include "staging.h"
@@ -52,7 +53,6 @@ struct planner {
 	json_t *by_work;  /* lower(email) -> person */
 	json_t *humaans;  /* basis key -> sha */
 	json_t *absent;	  /* planned-create emails, lower case */
-	json_t *ops;
 	struct err *e;
 };
 
@@ -909,7 +909,7 @@ fail:
  * adopted) instead of sent, the remaining steps as for any create. The person
  * is fingerprinted, not required to be absent.
  */
-static int plan_adopt(struct planner *p, const json_t *hire, const char *oid)
+static int plan_adopt(struct planner *p, const json_t *hire, const char *oid, json_t **out)
 {
 	json_t *op = op_new(hire, "create"), *first;
 	size_t n;
@@ -933,13 +933,19 @@ static int plan_adopt(struct planner *p, const json_t *hire, const char *oid)
 			"warning: Humaans person %s has this personal email and an earlier apply's "
 			"create for this hire got no answer: adopting it, not creating it again",
 			oid));
-	rc = json_array_append(p->ops, op) < 0 ? ERR_FAIL : 0;
+	*out = op;
+	op = NULL;
 out:
 	json_decref(op);
 	return rc;
 }
 
-static int plan_hire(struct planner *p, const json_t *hire)
+/*
+ * Plan one hire: *out is its operation (new reference), or NULL when Humaans
+ * already holds it as it is. The basis keys the operation relies on are added
+ * to p->humaans, a planned create's email to p->absent.
+ */
+static int plan_hire(struct planner *p, const json_t *hire, json_t **out)
 {
 	const char *id = json_get_str(hire, "id");
 	const json_t *person = json_get_obj(hire, "person");
@@ -949,6 +955,7 @@ static int plan_hire(struct planner *p, const json_t *hire)
 	json_t *op;
 	int rc = 0;
 
+	*out = NULL;
 	if (!id || !email)
 		return err_set(p->e, ERR_INVALID, "transformed hire '%s' has no %s", id ? id : "?",
 			       id ? "personal email" : "id");
@@ -964,7 +971,8 @@ static int plan_hire(struct planner *p, const json_t *hire)
 							"nothing done; run 'delete-new-hire' with "
 							"the application id to forget it"));
 			review_warning(hire, json_object_get(op, "warnings"));
-			return json_array_append_new(p->ops, op) < 0 ? ERR_FAIL : 0;
+			*out = op;
+			return 0;
 		}
 		if ((rc = note(p, "people/", lpid)) < 0)
 			return rc;
@@ -972,7 +980,8 @@ static int plan_hire(struct planner *p, const json_t *hire)
 		rc = plan_change(p, hire, cur, entry, op);
 		if (rc == 0 && json_array_size(json_object_get(op, "steps"))) {
 			review_warning(hire, json_object_get(op, "warnings"));
-			json_array_append(p->ops, op);
+			*out = op;
+			op = NULL;
 		}
 		json_decref(op);
 		return rc;
@@ -994,7 +1003,7 @@ static int plan_hire(struct planner *p, const json_t *hire)
 				if (str_ieq(json_get_str(v, "personId"), oid))
 					owner = k;
 			if (!owner && json_is_true(json_object_get(entry, "createUncertain")))
-				return plan_adopt(p, hire, oid);
+				return plan_adopt(p, hire, oid, out);
 			op = op_new(hire, "conflict");
 			json_object_set_new(op, "personId", json_string(oid));
 			{
@@ -1015,84 +1024,111 @@ static int plan_hire(struct planner *p, const json_t *hire)
 				free(reason);
 			}
 			review_warning(hire, json_object_get(op, "warnings"));
-			return json_array_append_new(p->ops, op) < 0 ? ERR_FAIL : 0;
+			*out = op;
+			return 0;
 		}
 	}
 	op = op_new(hire, "create");
 	review_warning(hire, json_object_get(op, "warnings"));
 	rc = plan_create(p, hire, op);
 	if (rc == 0)
-		json_array_append(p->ops, op);
-	json_decref(op);
+		*out = op;
+	else
+		json_decref(op);
 	return rc;
+}
+
+/* `ledger` and `hs` are borrowed and must outlive the planner; release with planner_release(). */
+static void planner_init(struct planner *p, const json_t *ledger, const struct hstate *hs,
+			 const char *today, struct err *e)
+{
+	json_t *empty = json_array();
+
+	memset(p, 0, sizeof(*p));
+	p->hs = hs;
+	p->ledger = json_is_object(ledger) ? json_incref((json_t *)ledger) : json_object();
+	p->today = today;
+	p->e = e;
+	p->by_id = index_by(hs->people ? hs->people : empty, "id", false);
+	p->by_email = index_by(hs->people ? hs->people : empty, "personalEmail", true);
+	p->by_work = index_by(hs->people ? hs->people : empty, "email", true);
+	p->humaans = json_object();
+	p->absent = json_array();
+	json_decref(empty);
+}
+
+static void planner_release(struct planner *p)
+{
+	json_decref((json_t *)p->ledger);
+	json_decref(p->by_id);
+	json_decref(p->by_email);
+	json_decref(p->by_work);
+	json_decref(p->humaans);
+	json_decref(p->absent);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The planned-create emails in sorted order, for canonical output (new array). */
+static json_t *sorted_strings(const json_t *arr)
+{
+	size_t n = json_array_size(arr), k;
+	const char **v = xcalloc(n ? n : 1, sizeof(*v));
+	json_t *sorted = json_array();
+
+	for (k = 0; k < n; k++)
+		v[k] = json_string_value(json_array_get(arr, k));
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (k = 0; k < n; k++)
+		json_array_append_new(sorted, json_string(v[k]));
+	free(v);
+	return sorted;
+}
+
+/* The basis the planner gathered: {"humaans", "absentEmails"} (new object). */
+static json_t *planner_basis(const struct planner *p)
+{
+	json_t *basis = json_object();
+
+	json_object_set(basis, "humaans", p->humaans);
+	json_object_set_new(basis, "absentEmails", sorted_strings(p->absent));
+	return basis;
 }
 
 int plan_compute(const json_t *hires, const json_t *rejects, const json_t *ledger,
 		 const struct hstate *hs, const char *today, json_t **out, struct err *e)
 {
 	struct planner p;
-	json_t *plan = NULL, *basis, *empty = json_array(), *emptyo = json_object();
+	json_t *plan = NULL, *ops = json_array(), *op;
 	const json_t *h;
 	size_t i;
 	int rc = 0;
 
-	memset(&p, 0, sizeof(p));
-	p.hs = hs;
-	p.ledger = json_is_object(ledger) ? ledger : emptyo;
-	p.today = today;
-	p.e = e;
-	p.by_id = index_by(hs->people ? hs->people : empty, "id", false);
-	p.by_email = index_by(hs->people ? hs->people : empty, "personalEmail", true);
-	p.by_work = index_by(hs->people ? hs->people : empty, "email", true);
-	p.humaans = json_object();
-	p.absent = json_array();
-	p.ops = json_array();
+	planner_init(&p, ledger, hs, today, e);
 	err_clear(e);
-
 	json_array_foreach (hires, i, h) {
 		if (!json_is_object(h)) {
 			rc = err_set(e, ERR_INVALID,
 				     "transform/new_hires.json: record %zu is not an object", i);
 			goto out;
 		}
-		if ((rc = plan_hire(&p, h)) < 0)
+		if ((rc = plan_hire(&p, h, &op)) < 0)
 			goto out;
+		if (op && json_array_append_new(ops, op) < 0) {
+			rc = err_set(e, ERR_FAIL, "out of memory planning");
+			goto out;
+		}
 	}
-	snapshot_sort_by_key(p.ops, "id");
-	{
-		/* Sort the planned-create emails for canonical output. */
-		size_t n = json_array_size(p.absent), k;
-		const char **v = xcalloc(n ? n : 1, sizeof(*v));
-		json_t *sorted = json_array();
-
-		for (k = 0; k < n; k++)
-			v[k] = json_string_value(json_array_get(p.absent, k));
-		qsort(v, n, sizeof(*v), cmp_str);
-		for (k = 0; k < n; k++)
-			json_array_append_new(sorted, json_string(v[k]));
-		free(v);
-		json_decref(p.absent);
-		p.absent = sorted;
-	}
+	snapshot_sort_by_key(ops, "id");
 	plan = json_object();
-	basis = json_object();
-	json_object_set(basis, "humaans", p.humaans);
-	json_object_set(basis, "absentEmails", p.absent);
-	json_object_set_new(plan, "basis", basis);
-	json_object_set(plan, "operations", p.ops);
+	json_object_set_new(plan, "basis", planner_basis(&p));
+	json_object_set(plan, "operations", ops);
 	json_object_set_new(plan, "rejects", rejects ? json_deep_copy(rejects) : json_array());
 	*out = plan;
 	plan = NULL;
 out:
 	json_decref(plan);
-	json_decref(p.by_id);
-	json_decref(p.by_email);
-	json_decref(p.by_work);
-	json_decref(p.humaans);
-	json_decref(p.absent);
-	json_decref(p.ops);
-	json_decref(empty);
-	json_decref(emptyo);
+	json_decref(ops);
+	planner_release(&p);
 	return rc;
 }
 
@@ -1112,22 +1148,27 @@ json_t *plan_detail_ids(const json_t *hires, const json_t *ledger, const json_t 
 	return ids;
 }
 
+/* Add what one hire needs read to `out`. */
+static void needs_add(const json_t *h, struct plan_needs *out)
+{
+	if (json_get_obj(h, "location"))
+		out->locations = true;
+	if (json_get_obj(h, "salary"))
+		out->compensations = true;
+	if (json_array_size(json_get_arr(h, "documents")))
+		out->documents = true;
+	if (json_array_size(json_get_arr(h, "customValues")))
+		out->custom_fields = true;
+}
+
 void plan_needs_of(const json_t *hires, struct plan_needs *out)
 {
 	const json_t *h;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	json_array_foreach (hires, i, h) {
-		if (json_get_obj(h, "location"))
-			out->locations = true;
-		if (json_get_obj(h, "salary"))
-			out->compensations = true;
-		if (json_array_size(json_get_arr(h, "documents")))
-			out->documents = true;
-		if (json_array_size(json_get_arr(h, "customValues")))
-			out->custom_fields = true;
-	}
+	json_array_foreach (hires, i, h)
+		needs_add(h, out);
 }
 
 /* ----------------------------------------------------------------- money */
@@ -1188,23 +1229,28 @@ bool plan_money_equal(const json_t *a, const json_t *b)
 #define C_RED "\033[31m"
 #define C_RESET "\033[0m"
 
+/* Add one operation to the counts. */
+static void count_op(const json_t *op, struct plan_summary *c)
+{
+	const char *a = json_get_str(op, "action");
+
+	if (a && strcmp(a, "create") == 0)
+		c->creates++;
+	else if (a && strcmp(a, "change") == 0)
+		c->changes++;
+	else if (a && strcmp(a, "conflict") == 0)
+		c->conflicts++;
+	c->warnings += (long)json_array_size(json_get_arr(op, "warnings"));
+}
+
 void plan_count(const json_t *plan, struct plan_summary *out)
 {
 	const json_t *op;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
-		const char *a = json_get_str(op, "action");
-
-		if (a && strcmp(a, "create") == 0)
-			out->creates++;
-		else if (a && strcmp(a, "change") == 0)
-			out->changes++;
-		else if (a && strcmp(a, "conflict") == 0)
-			out->conflicts++;
-		out->warnings += (long)json_array_size(json_get_arr(op, "warnings"));
-	}
+	json_array_foreach (json_get_arr(plan, "operations"), i, op)
+		count_op(op, out);
 	out->rejects = (long)json_array_size(json_get_arr(plan, "rejects"));
 }
 
@@ -1220,59 +1266,60 @@ static const char *plural(long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-void plan_render_text(const json_t *plan, bool color, struct buf *out)
+/* The lines of plan.txt for one operation (appended to out). */
+static void render_op_text(const json_t *op, bool color, struct buf *out)
 {
-	struct plan_summary c;
-	const json_t *op, *x;
-	size_t i, j;
+	const char *a = opt_str(op, "action", "");
+	const json_t *x;
+	size_t j;
+	char sign = '?';
+	const char *col = "";
 
-	plan_count(plan, &c);
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
-		const char *a = opt_str(op, "action", "");
-		char sign = '?';
-		const char *col = "";
-
-		if (strcmp(a, "create") == 0) {
-			sign = '+';
-			col = C_GREEN;
-		} else if (strcmp(a, "change") == 0) {
-			sign = '~';
-			col = C_YELLOW;
-		} else if (strcmp(a, "conflict") == 0) {
-			sign = '!';
-			col = C_RED;
-		} else if (strcmp(a, "delete") == 0) {
-			sign = '-';
-			col = C_RED;
-		}
-		buf_addf(out, "%s%c %s %s %s <%s>", color ? col : "", sign, a,
-			 opt_str(op, "id", "?"), opt_str(op, "name", ""),
-			 opt_str(op, "personalEmail", ""));
-		if (json_get_str(op, "personId"))
-			buf_addf(out, " (Humaans %s)", json_get_str(op, "personId"));
-		buf_addf(out, "%s\n", color ? C_RESET : "");
-		json_array_foreach (json_get_arr(op, "changes"), j, x) {
-			const char *before = json_get_str(x, "before"),
-				   *after = json_get_str(x, "after");
-
-			if (strcmp(a, "create") == 0)
-				buf_addf(out, "    %s: %s\n", opt_str(x, "field", ""),
-					 after ? after : "");
-			else
-				buf_addf(out, "    %s: %s -> %s\n", opt_str(x, "field", ""),
-					 before ? before : "(none)", after ? after : "(none)");
-		}
-		if (json_get_str(op, "reason"))
-			buf_addf(out, "    reason: %s\n", json_get_str(op, "reason"));
-		json_array_foreach (json_get_arr(op, "warnings"), j, x)
-			buf_addf(out, "    %swarning:%s %s\n", color ? C_YELLOW : "",
-				 color ? C_RESET : "", json_string_value(x));
+	if (strcmp(a, "create") == 0) {
+		sign = '+';
+		col = C_GREEN;
+	} else if (strcmp(a, "change") == 0) {
+		sign = '~';
+		col = C_YELLOW;
+	} else if (strcmp(a, "conflict") == 0) {
+		sign = '!';
+		col = C_RED;
+	} else if (strcmp(a, "delete") == 0) {
+		sign = '-';
+		col = C_RED;
 	}
-	if (c.creates + c.changes + c.conflicts == 0)
+	buf_addf(out, "%s%c %s %s %s <%s>", color ? col : "", sign, a, opt_str(op, "id", "?"),
+		 opt_str(op, "name", ""), opt_str(op, "personalEmail", ""));
+	if (json_get_str(op, "personId"))
+		buf_addf(out, " (Humaans %s)", json_get_str(op, "personId"));
+	buf_addf(out, "%s\n", color ? C_RESET : "");
+	json_array_foreach (json_get_arr(op, "changes"), j, x) {
+		const char *before = json_get_str(x, "before"), *after = json_get_str(x, "after");
+
+		if (strcmp(a, "create") == 0)
+			buf_addf(out, "    %s: %s\n", opt_str(x, "field", ""), after ? after : "");
+		else
+			buf_addf(out, "    %s: %s -> %s\n", opt_str(x, "field", ""),
+				 before ? before : "(none)", after ? after : "(none)");
+	}
+	if (json_get_str(op, "reason"))
+		buf_addf(out, "    reason: %s\n", json_get_str(op, "reason"));
+	json_array_foreach (json_get_arr(op, "warnings"), j, x)
+		buf_addf(out, "    %swarning:%s %s\n", color ? C_YELLOW : "", color ? C_RESET : "",
+			 json_string_value(x));
+}
+
+/* What plan.txt says after the operations: the set-aside hires and the counts (`c`, rejects included). */
+static void render_tail_text(const struct plan_summary *c, const json_t *rejects, struct buf *out)
+{
+	const json_t *x;
+	size_t i;
+
+	if (c->creates + c->changes + c->conflicts == 0)
 		buf_adds(out, "No changes: Humaans already holds every transformed hire.\n");
-	if (c.rejects) {
+	if (c->rejects) {
 		buf_adds(out, "\nSet aside (not planned; fix them in Ashby or overrides.csv):\n");
-		json_array_foreach (json_get_arr(plan, "rejects"), i, x) {
+		json_array_foreach (rejects, i, x) {
 			const char *cand = json_get_str(x, "candidate"),
 				   *fields = json_get_str(x, "fields");
 
@@ -1285,8 +1332,21 @@ void plan_render_text(const json_t *plan, bool color, struct buf *out)
 		}
 	}
 	buf_addf(out, "\nPlan: %ld to create, %ld to change, %ld %s, %ld set aside, %ld %s.\n",
-		 c.creates, c.changes, c.conflicts, plural(c.conflicts, "conflict", "conflicts"),
-		 c.rejects, c.warnings, plural(c.warnings, "warning", "warnings"));
+		 c->creates, c->changes, c->conflicts,
+		 plural(c->conflicts, "conflict", "conflicts"), c->rejects, c->warnings,
+		 plural(c->warnings, "warning", "warnings"));
+}
+
+void plan_render_text(const json_t *plan, bool color, struct buf *out)
+{
+	struct plan_summary c;
+	const json_t *op;
+	size_t i;
+
+	plan_count(plan, &c);
+	json_array_foreach (json_get_arr(plan, "operations"), i, op)
+		render_op_text(op, color, out);
+	render_tail_text(&c, json_get_arr(plan, "rejects"), out);
 }
 
 static void csv_row(struct csv_writer *w, const char *a, const char *b, const char *c,
@@ -1301,29 +1361,49 @@ static void csv_row(struct csv_writer *w, const char *a, const char *b, const ch
 	csv_writer_end_row(w);
 }
 
+static void csv_header(struct csv_writer *w)
+{
+	csv_row(w, "application_id", "name", "action", "field", "before", "after");
+}
+
+/* The rows of changes.csv for one operation. */
+static void csv_op(struct csv_writer *w, const json_t *op)
+{
+	const char *id = json_get_str(op, "id"), *name = json_get_str(op, "name"),
+		   *a = json_get_str(op, "action");
+	const json_t *x;
+	size_t j;
+
+	json_array_foreach (json_get_arr(op, "changes"), j, x)
+		csv_row(w, id, name, a, json_get_str(x, "field"), json_get_str(x, "before"),
+			json_get_str(x, "after"));
+	if (json_get_str(op, "reason"))
+		csv_row(w, id, name, a, "", "", json_get_str(op, "reason"));
+	json_array_foreach (json_get_arr(op, "warnings"), j, x)
+		csv_row(w, id, name, "warning", "", "", json_string_value(x));
+}
+
+static void csv_rejects(struct csv_writer *w, const json_t *rejects)
+{
+	const json_t *x;
+	size_t i;
+
+	json_array_foreach (rejects, i, x)
+		csv_row(w, json_get_str(x, "id"), json_get_str(x, "candidate"), "set-aside",
+			json_get_str(x, "fields"), "", json_get_str(x, "reason"));
+}
+
 void plan_render_csv(const json_t *plan, struct buf *out)
 {
 	struct csv_writer w;
-	const json_t *op, *x;
-	size_t i, j;
+	const json_t *op;
+	size_t i;
 
 	csv_writer_init(&w);
-	csv_row(&w, "application_id", "name", "action", "field", "before", "after");
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
-		const char *id = json_get_str(op, "id"), *name = json_get_str(op, "name"),
-			   *a = json_get_str(op, "action");
-
-		json_array_foreach (json_get_arr(op, "changes"), j, x)
-			csv_row(&w, id, name, a, json_get_str(x, "field"),
-				json_get_str(x, "before"), json_get_str(x, "after"));
-		if (json_get_str(op, "reason"))
-			csv_row(&w, id, name, a, "", "", json_get_str(op, "reason"));
-		json_array_foreach (json_get_arr(op, "warnings"), j, x)
-			csv_row(&w, id, name, "warning", "", "", json_string_value(x));
-	}
-	json_array_foreach (json_get_arr(plan, "rejects"), i, x)
-		csv_row(&w, json_get_str(x, "id"), json_get_str(x, "candidate"), "set-aside",
-			json_get_str(x, "fields"), "", json_get_str(x, "reason"));
+	csv_header(&w);
+	json_array_foreach (json_get_arr(plan, "operations"), i, op)
+		csv_op(&w, op);
+	csv_rejects(&w, json_get_arr(plan, "rejects"));
 	buf_add(out, w.out.data, w.out.len);
 	csv_writer_release(&w);
 }
@@ -1559,13 +1639,28 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
  */
 static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err *e)
 {
-	json_t *apps = NULL, *v;
+	json_t *apps = json_object(), *v;
 	const char *app;
-	int rc;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f = NULL;
+	int rc = staging_fopen(s, "load/journal.jsonl", &f, e);
 
-	/* The journal is read a line at a time: it is tens of megabytes after a large backfill. */
-	if ((rc = apply_read_uncertain_creates(s, &apps, e)) < 0)
+	/* A line at a time: the journal grows by every apply (21 MB after 10,000 hires). */
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		rc = 0;
 		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	while ((n = getline(&line, &cap, f)) > 0)
+		apply_uncertain_creates_line(apps, line, (size_t)n - (line[n - 1] == '\n' ? 1 : 0));
+	if (ferror(f)) {
+		rc = err_set(e, ERR_IO, "cannot read load/journal.jsonl");
+		goto out;
+	}
 	json_object_foreach (apps, app, v) {
 		json_t *en = json_object_get(ledger, app);
 
@@ -1578,7 +1673,355 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 		json_object_set_new(en, "createUncertain", json_true());
 	}
 out:
+	if (f)
+		fclose(f);
+	free(line);
 	json_decref(apps);
+	return rc;
+}
+
+/*
+ * Drop from each ledger entry what planning does not read (it reads personId,
+ * documentIds and createUncertain): the other ids, planRunId, stepsDone. In
+ * place, so the ledger (3.3 MB of JSON at 10,000 hires) is never held twice.
+ */
+static void ledger_prune(json_t *ledger)
+{
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain" };
+	const char *app, *k;
+	json_t *en, *v;
+	void *tmp;
+	size_t i;
+
+	json_object_foreach (ledger, app, en) {
+		json_object_foreach_safe (en, tmp, k, v) {
+			(void)v;
+			for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+				if (strcmp(k, keep[i]) == 0)
+					break;
+			if (i == sizeof(keep) / sizeof(keep[0]))
+				json_object_del(en, k);
+		}
+	}
+}
+
+/*
+ * The stage holds one hire at a time. transform/new_hires.json is read three
+ * times: once for what the hires need read from Humaans, once to plan every
+ * hire for the basis (plan.json's first member: the Humaans records relied on
+ * and the emails planned to be created), keeping only an (id, offset) entry
+ * for each hire that has an operation, and once more, by those entries in id
+ * order, to plan each such hire again and write its operation to plan.json,
+ * plan.txt and changes.csv. Planning is deterministic, so the second planning
+ * gives the operation the first one found; the Humaans data, the ledger and
+ * the rejects are read once and held.
+ */
+struct op_entry {
+	char *id;   /* owned */
+	long off;   /* where the hire starts in new_hires.json */
+	size_t pos; /* its place in the file, to keep equal ids in file order */
+};
+
+static int op_entry_cmp(const void *a, const void *b)
+{
+	const struct op_entry *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+#define NEW_HIRES "transform/new_hires.json"
+
+static int open_hires(struct staging *s, struct rec_reader **out, struct err *e)
+{
+	int rc = rec_reader_open(s, NEW_HIRES, NULL, out, e);
+
+	if (rc == ERR_NOTFOUND)
+		return err_set(e, ERR_NOTFOUND, "no " NEW_HIRES ": run 'transform' first");
+	if (rc == ERR_INVALID)
+		return err_set(e, ERR_INVALID, NEW_HIRES " is not an array");
+	return rc;
+}
+
+/*
+ * The first read: what the hires need from Humaans, how many there are, and
+ * the person ids the ledger gives them (in file order, new array).
+ */
+static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_needs *needs,
+		      size_t *n, json_t **pids, struct err *e)
+{
+	json_t *h = NULL;
+	int rc;
+
+	memset(needs, 0, sizeof(*needs));
+	*n = 0;
+	*pids = json_array();
+	while ((rc = rec_reader_next(rd, &h, NULL, e)) == 1) {
+		const char *id = json_get_str(h, "id");
+		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
+
+		needs_add(h, needs);
+		if (pid)
+			json_array_append_new(*pids, json_string(pid));
+		(*n)++;
+		json_decref(h);
+	}
+	if (rc == 0)
+		rc = rec_reader_rewind(rd, e);
+	if (rc < 0) {
+		json_decref(*pids);
+		*pids = NULL;
+	}
+	return rc;
+}
+
+/* Humaans as the hires need it, into `hs` (request for request what the whole-array planner read). */
+static int read_humaans(struct run *r, const struct plan_needs *needs, const json_t *pids,
+			struct hstate *hs, struct err *e)
+{
+	struct http_client *hc;
+	json_t *ids = json_array(), *by_id = NULL, *v;
+	size_t i;
+	int rc;
+
+	if ((rc = run_humaans(r, &hc, e)) < 0)
+		goto out;
+	if ((rc = plan_hum_list(hc, "/people", NULL, &hs->people, e)) < 0)
+		goto out;
+	if (needs->locations && (rc = plan_hum_list(hc, "/locations", NULL, &hs->locations, e)) < 0)
+		goto out;
+	if (needs->compensations &&
+	    (rc = plan_hum_list(hc, "/compensation-types", NULL, &hs->compensation_types, e)) < 0)
+		goto out;
+	if (needs->documents &&
+	    (rc = plan_hum_list(hc, "/document-types", NULL, &hs->document_types, e)) < 0)
+		goto out;
+	if (needs->custom_fields &&
+	    (rc = plan_hum_list(hc, "/custom-fields", NULL, &hs->custom_fields, e)) < 0)
+		goto out;
+	/* The ledger-known people that still exist (plan_detail_ids). */
+	by_id = index_by(hs->people, "id", false);
+	json_array_foreach (pids, i, v)
+		if (json_object_get(by_id, json_string_value(v)))
+			json_array_append(ids, v);
+	if (json_array_size(ids)) {
+		if ((rc = plan_hum_list_in(hc, "/job-roles", ids, &hs->job_roles, e)) < 0)
+			goto out;
+		if (needs->compensations &&
+		    (rc = plan_hum_list_in(hc, "/compensations", ids, &hs->compensations, e)) < 0)
+			goto out;
+		if (needs->custom_fields &&
+		    (rc = plan_hum_list_in(hc, "/custom-values", ids, &hs->custom_values, e)) < 0)
+			goto out;
+	}
+out:
+	json_decref(by_id);
+	json_decref(ids);
+	return rc;
+}
+
+/*
+ * The second read: plan every hire for the basis; *entries (caller frees
+ * each id and the array) gets the hires that have an operation.
+ */
+static int plan_pass_basis(struct planner *p, struct rec_reader *rd, struct op_entry **entries,
+			   size_t *n, struct err *e)
+{
+	struct op_entry *v = NULL;
+	size_t cap = 0, pos = 0;
+	json_t *h = NULL, *op = NULL;
+	long off;
+	int rc;
+
+	*n = 0;
+	while ((rc = rec_reader_next(rd, &h, &off, e)) == 1) {
+		if (!json_is_object(h)) {
+			rc = err_set(e, ERR_INVALID, NEW_HIRES ": record %zu is not an object",
+				     pos);
+			break;
+		}
+		if ((rc = plan_hire(p, h, &op)) < 0)
+			break;
+		if (op) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 256;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[*n].id = xstrdup(json_get_str(h, "id"));
+			v[*n].off = off;
+			v[*n].pos = pos;
+			(*n)++;
+		}
+		json_decref(op);
+		op = NULL;
+		json_decref(h);
+		h = NULL;
+		pos++;
+	}
+	json_decref(h);
+	*entries = v;
+	if (rc < 0)
+		return rc;
+	if (*n)
+		qsort(v, *n, sizeof(*v), op_entry_cmp);
+	return 0;
+}
+
+/* The outputs of plan/, written an operation at a time. */
+struct plan_out {
+	struct rec_writer *json, *txt, *csv;
+	struct csv_writer cw; /* the rows of one operation, then flushed */
+	struct buf line;      /* the text of one operation, then flushed */
+};
+
+static int plan_out_begin(struct staging *s, struct plan_out *po, const json_t *basis,
+			  struct err *e)
+{
+	int rc;
+
+	memset(po, 0, sizeof(*po));
+	csv_writer_init(&po->cw);
+	po->line = (struct buf)BUF_INIT;
+	if ((rc = rec_writer_begin_object(s, "plan/plan.json", &po->json, e)) < 0 ||
+	    (rc = rec_writer_member(po->json, "basis", basis, e)) < 0 ||
+	    (rc = rec_writer_member_array(po->json, "operations", e)) < 0 ||
+	    (rc = rec_writer_begin_text(s, "plan/plan.txt", &po->txt, e)) < 0 ||
+	    (rc = rec_writer_begin_text(s, "plan/changes.csv", &po->csv, e)) < 0)
+		return rc;
+	csv_header(&po->cw);
+	return 0;
+}
+
+/* Hand what is pending in the line buffers to the text writers. */
+static int plan_out_flush(struct plan_out *po, struct err *e)
+{
+	int rc;
+
+	if ((rc = rec_writer_text(po->txt, po->line.data, po->line.len, e)) < 0 ||
+	    (rc = rec_writer_text(po->csv, po->cw.out.data, po->cw.out.len, e)) < 0)
+		return rc;
+	buf_reset(&po->line);
+	buf_reset(&po->cw.out);
+	return 0;
+}
+
+static int plan_out_op(struct plan_out *po, const json_t *op, struct err *e)
+{
+	int rc = rec_writer_add(po->json, op, e);
+
+	if (rc < 0)
+		return rc;
+	render_op_text(op, false, &po->line);
+	csv_op(&po->cw, op);
+	return plan_out_flush(po, e);
+}
+
+/* The rejects, plan.txt's closing lines; then every file is put in place. */
+static int plan_out_finish(struct plan_out *po, const struct plan_summary *sum,
+			   const json_t *rejects, struct err *e)
+{
+	struct rec_writer *w;
+	int rc;
+
+	if ((rc = rec_writer_member(po->json, "rejects", rejects, e)) < 0)
+		return rc;
+	render_tail_text(sum, rejects, &po->line);
+	csv_rejects(&po->cw, rejects);
+	if ((rc = plan_out_flush(po, e)) < 0)
+		return rc;
+	w = po->json;
+	po->json = NULL;
+	if ((rc = rec_writer_finish(w, NULL, e)) < 0)
+		return rc;
+	w = po->txt;
+	po->txt = NULL;
+	if ((rc = rec_writer_finish(w, NULL, e)) < 0)
+		return rc;
+	w = po->csv;
+	po->csv = NULL;
+	return rec_writer_finish(w, NULL, e);
+}
+
+static void plan_out_release(struct plan_out *po)
+{
+	rec_writer_abort(po->json);
+	rec_writer_abort(po->txt);
+	rec_writer_abort(po->csv);
+	csv_writer_release(&po->cw);
+	buf_release(&po->line);
+	memset(po, 0, sizeof(*po));
+}
+
+/* The third read: plan the hires of `entries` again, in id order, and write their operations. */
+static int plan_pass_write(struct planner *p, struct rec_reader *rd, const struct op_entry *entries,
+			   size_t n, struct plan_out *po, struct plan_summary *sum, struct err *e)
+{
+	json_t *h = NULL, *op = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = rec_reader_at(rd, entries[i].off, &h, e)) < 0)
+			break;
+		if ((rc = plan_hire(p, h, &op)) < 0)
+			break;
+		if (!op) {
+			rc = err_set(e, ERR_FAIL, "hire '%s' planned twice with different outcomes",
+				     entries[i].id);
+			break;
+		}
+		/* The emails were gathered the first time round. */
+		json_array_clear(p->absent);
+		count_op(op, sum);
+		rc = plan_out_op(po, op, e);
+		json_decref(op);
+		op = NULL;
+		json_decref(h);
+		h = NULL;
+	}
+	json_decref(op);
+	json_decref(h);
+	return rc;
+}
+
+/* plan.txt on stdout: copied as written, or rendered again from plan.json in colour. */
+static int print_plan(struct staging *s, bool color, const struct plan_summary *sum,
+		      const json_t *rejects, struct err *e)
+{
+	struct rec_reader *rd = NULL;
+	struct buf b = BUF_INIT;
+	json_t *op = NULL;
+	int rc;
+
+	if (!color) {
+		char chunk[65536];
+		FILE *f;
+		size_t n;
+
+		if ((rc = staging_fopen(s, "plan/plan.txt", &f, e)) < 0)
+			return rc;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, n, stdout);
+		if (ferror(f))
+			rc = err_set(e, ERR_IO, "reading plan/plan.txt");
+		fclose(f);
+		return rc;
+	}
+	if ((rc = rec_reader_open(s, "plan/plan.json", "operations", &rd, e)) < 0)
+		return rc;
+	while ((rc = rec_reader_next(rd, &op, NULL, e)) == 1) {
+		render_op_text(op, true, &b);
+		fwrite(b.data, 1, b.len, stdout);
+		buf_reset(&b);
+		json_decref(op);
+		op = NULL;
+	}
+	if (rc == 0) {
+		render_tail_text(sum, rejects, &b);
+		fwrite(b.data, 1, b.len, stdout);
+	}
+	buf_release(&b);
+	rec_reader_close(rd);
 	return rc;
 }
 
@@ -1588,38 +2031,41 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	struct hstate hs;
 	struct plan_summary sum;
 	struct plan_needs needs;
-	struct buf raw = BUF_INIT, txt = BUF_INIT, csv = BUF_INIT;
-	json_t *hires = NULL, *rejects = NULL, *ledger = NULL, *plan = NULL, *ids = NULL, *basis;
+	struct planner p;
+	struct plan_out po;
+	struct rec_reader *rd = NULL;
+	struct op_entry *entries = NULL;
+	size_t nhires = 0, nentries = 0, i;
+	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL;
 	char tsha[65], psha[65], extract[41], today[16], oid[41];
 	char c1[32], c2[32], c3[32], c4[32], c5[32];
 	struct trailer tr[5];
 	char *subject = NULL;
-	struct http_client *hc;
 	time_t now = time(NULL);
 	struct tm tm;
 	bool committed = false, have_extract;
 	int rc;
 
 	memset(&hs, 0, sizeof(hs));
-	rc = staging_sha256(r->stg, "transform/new_hires.json", tsha, &raw, e);
+	memset(&p, 0, sizeof(p));
+	memset(&sum, 0, sizeof(sum));
+	csv_writer_init(&po.cw);
+	po.line = (struct buf)BUF_INIT;
+	po.json = po.txt = po.csv = NULL;
+	rc = staging_sha256(r->stg, NEW_HIRES, tsha, NULL, e);
 	if (rc == ERR_NOTFOUND) {
-		err_set(e, ERR_NOTFOUND, "no transform/new_hires.json: run 'transform' first");
+		err_set(e, ERR_NOTFOUND, "no " NEW_HIRES ": run 'transform' first");
 		goto out;
 	}
-	if (rc < 0)
+	if (rc < 0 || (rc = open_hires(r->stg, &rd, e)) < 0)
 		goto out;
-	if ((rc = snapshot_parse(raw.data, raw.len, "transform/new_hires.json", &hires, e)) < 0)
-		goto out;
-	if (!json_is_array(hires)) {
-		rc = err_set(e, ERR_INVALID, "transform/new_hires.json is not an array");
-		goto out;
-	}
 	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
 		goto out;
 	if ((rc = plan_read_rejects(r->stg, &rejects, e)) < 0 ||
 	    (rc = plan_read_ledger(r->stg, &ledger, e)) < 0 ||
 	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0)
 		goto out;
+	ledger_prune(ledger);
 	rc = staging_find_stage(r->stg, "extract", extract, NULL, 0, e);
 	have_extract = rc == 0;
 	if (rc == ERR_NOTFOUND)
@@ -1627,57 +2073,37 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	else if (rc < 0)
 		goto out;
 
+	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, e)) < 0)
+		goto out;
 	/* Read Humaans only when there is something to match. */
-	if (json_array_size(hires)) {
-		if ((rc = run_humaans(r, &hc, e)) < 0)
-			goto out;
-		plan_needs_of(hires, &needs);
-		if ((rc = plan_hum_list(hc, "/people", NULL, &hs.people, e)) < 0)
-			goto out;
-		if (needs.locations &&
-		    (rc = plan_hum_list(hc, "/locations", NULL, &hs.locations, e)) < 0)
-			goto out;
-		if (needs.compensations && (rc = plan_hum_list(hc, "/compensation-types", NULL,
-							       &hs.compensation_types, e)) < 0)
-			goto out;
-		if (needs.documents &&
-		    (rc = plan_hum_list(hc, "/document-types", NULL, &hs.document_types, e)) < 0)
-			goto out;
-		if (needs.custom_fields &&
-		    (rc = plan_hum_list(hc, "/custom-fields", NULL, &hs.custom_fields, e)) < 0)
-			goto out;
-		ids = plan_detail_ids(hires, ledger, hs.people);
-		if (json_array_size(ids)) {
-			if ((rc = plan_hum_list_in(hc, "/job-roles", ids, &hs.job_roles, e)) < 0)
-				goto out;
-			if (needs.compensations &&
-			    (rc = plan_hum_list_in(hc, "/compensations", ids, &hs.compensations,
-						   e)) < 0)
-				goto out;
-			if (needs.custom_fields &&
-			    (rc = plan_hum_list_in(hc, "/custom-values", ids, &hs.custom_values,
-						   e)) < 0)
-				goto out;
-		}
-	}
+	if (nhires && (rc = read_humaans(r, &needs, pids, &hs, e)) < 0)
+		goto out;
+	json_decref(pids);
+	pids = NULL;
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	if ((rc = plan_compute(hires, rejects, ledger, &hs, today, &plan, e)) < 0)
+
+	planner_init(&p, ledger, &hs, today, e);
+	err_clear(e);
+	if ((rc = plan_pass_basis(&p, rd, &entries, &nentries, e)) < 0)
 		goto out;
-	basis = json_object_get(plan, "basis");
+	basis = planner_basis(&p);
 	json_object_set_new(basis, "extractCommit",
 			    have_extract ? json_string(extract) : json_null());
 	json_object_set_new(basis, "transformSha256", json_string(tsha));
 	json_object_set_new(basis, "pipelineSha256", json_string(psha));
+	json_array_clear(p.absent);
 
-	plan_render_text(plan, false, &txt);
-	plan_render_csv(plan, &csv);
-	if ((rc = snapshot_write_json(r->stg, "plan/plan.json", plan, e)) < 0 ||
-	    (rc = staging_write(r->stg, "plan/plan.txt", txt.data, txt.len, e)) < 0 ||
-	    (rc = staging_write(r->stg, "plan/changes.csv", csv.data, csv.len, e)) < 0)
+	if ((rc = plan_out_begin(r->stg, &po, basis, e)) < 0)
 		goto out;
-	plan_count(plan, &sum);
-	sum.read_humaans = json_array_size(hires) > 0;
+	json_decref(basis);
+	basis = NULL;
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+		goto out;
+	sum.rejects = (long)json_array_size(rejects);
+	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
+		goto out;
+	sum.read_humaans = nhires > 0;
 	snprintf(c1, sizeof(c1), "%ld", sum.creates);
 	snprintf(c2, sizeof(c2), "%ld", sum.changes);
 	snprintf(c3, sizeof(c3), "%ld", sum.conflicts);
@@ -1704,15 +2130,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	if (!o || o->print) {
 		bool color = o && (o->color > 0 || (o->color < 0 && isatty(STDOUT_FILENO)));
 
-		if (color) {
-			struct buf ct = BUF_INIT;
-
-			plan_render_text(plan, true, &ct);
-			fwrite(ct.data, 1, ct.len, stdout);
-			buf_release(&ct);
-		} else {
-			fwrite(txt.data, 1, txt.len, stdout);
-		}
+		if ((rc = print_plan(r->stg, color, &sum, rejects, e)) < 0)
+			goto out;
 	}
 	log_info("plan: %ld to create, %ld to change, %ld %s, %ld set aside%s", sum.creates,
 		 sum.changes, sum.conflicts, plural(sum.conflicts, "conflict", "conflicts"),
@@ -1721,14 +2140,16 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		*out = sum;
 out:
 	free(subject);
-	buf_release(&raw);
-	buf_release(&txt);
-	buf_release(&csv);
-	json_decref(hires);
+	plan_out_release(&po);
+	for (i = 0; i < nentries; i++)
+		free(entries[i].id);
+	free(entries);
+	planner_release(&p);
+	rec_reader_close(rd);
+	json_decref(basis);
+	json_decref(pids);
 	json_decref(rejects);
 	json_decref(ledger);
-	json_decref(plan);
-	json_decref(ids);
 	hstate_release(&hs);
 	return rc;
 }

@@ -36,7 +36,9 @@ struct plan_summary {
 /*
  * The plan stage: reads transform/, load/ledger.json, pipeline.json and
  * Humaans, writes and commits plan/, prints plan.txt. Sets r->counts.planned,
- * conflicts and rejected. `out` may be NULL.
+ * conflicts and rejected. `out` may be NULL. The hires are read and planned
+ * one at a time (records.h); what is held is the Humaans data read, the
+ * ledger, the rejects, and per hire an (id, offset) entry and the basis keys.
  */
 int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e);
 

@@ -52,6 +52,7 @@ static int walk_entry(const char *root, const git_tree_entry *entry, void *paylo
 	struct walk *w = payload;
 	git_blob *blob = NULL;
 	git_filemode_t mode = git_tree_entry_filemode(entry);
+	char hex[GIT_OID_HEXSZ + 1];
 	int rc;
 
 	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || mode == GIT_FILEMODE_LINK)
@@ -66,8 +67,9 @@ static int walk_entry(const char *root, const git_tree_entry *entry, void *paylo
 				w->path.data, git_msg());
 		return -1;
 	}
-	rc = w->fn(w->ctx, w->path.data, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-		   w->e);
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(entry));
+	rc = w->fn(w->ctx, w->path.data, hex, git_blob_rawcontent(blob),
+		   (size_t)git_blob_rawsize(blob), w->e);
 	git_blob_free(blob);
 	if (rc) {
 		w->rc = rc;
@@ -161,5 +163,21 @@ int staging_find_stage_at(struct staging *s, const char *rev, const char *stage,
 out:
 	git_revwalk_free(walk);
 	git_commit_free(start);
+	return rc;
+}
+
+int staging_blob_use(struct staging *s, const char *blob_hex, staging_bytes_fn fn, void *ctx,
+		     struct err *e)
+{
+	git_blob *blob = NULL;
+	git_oid oid;
+	int rc;
+
+	if (git_oid_fromstr(&oid, blob_hex) < 0 ||
+	    git_blob_lookup(&blob, staging_git_repo(s), &oid) < 0)
+		return err_set(e, ERR_NOTFOUND, "blob %s not found in the staging repo: %s",
+			       blob_hex, git_msg());
+	rc = fn(ctx, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), e);
+	git_blob_free(blob);
 	return rc;
 }

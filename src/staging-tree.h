@@ -14,11 +14,11 @@ struct staging;
 
 /*
  * Called once per file (blob) of the tree, in git's tree order: `path` is
- * relative to the work tree, `data` the file's bytes; both borrowed, valid
- * during the call. A non-zero return stops the walk and is returned.
+ * relative to the work tree, `blob_hex` the blob's id (for staging_blob_use),
+ * `data` the file's bytes; all borrowed, valid during the call. A non-zero return stops the walk and is returned.
  */
-typedef int (*staging_blob_fn)(void *ctx, const char *path, const void *data, size_t len,
-			       struct err *e);
+typedef int (*staging_blob_fn)(void *ctx, const char *path, const char *blob_hex, const void *data,
+			       size_t len, struct err *e);
 
 /*
  * Walk the files of the tree at `rev` (a commit id, "HEAD", "run/<id>"...)
@@ -28,6 +28,15 @@ typedef int (*staging_blob_fn)(void *ctx, const char *path, const void *data, si
  */
 int staging_tree_walk(struct staging *s, const char *rev, const char *prefix, staging_blob_fn fn,
 		      void *ctx, struct err *e);
+
+/*
+ * Call `fn` with the bytes of blob `blob_hex` (borrowed, valid during the
+ * call; no copy is made) and return what it returns. ERR_NOTFOUND when there
+ * is no such blob.
+ */
+typedef int (*staging_bytes_fn)(void *ctx, const void *data, size_t len, struct err *e);
+int staging_blob_use(struct staging *s, const char *blob_hex, staging_bytes_fn fn, void *ctx,
+		     struct err *e);
 
 /*
  * The newest commit reachable from `rev` (itself included) whose Stage trailer

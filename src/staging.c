@@ -920,6 +920,52 @@ static int trailer_check(const char *key, const char *value, struct err *e)
 	return 0;
 }
 
+/*
+ * Bring the index in line with the work tree under `ps` (all of it when NULL):
+ * new and changed files added, deleted ones removed, ignored files left out;
+ * what git_index_add_all() and git_index_update_all() do together. Those walk
+ * their diff with git_diff_foreach(), which loads every changed file and its
+ * old blob whole to tell whether it is binary: a 36 MB plan.json cost over
+ * 150 MB. Here the diff skips that check and each file is added by path,
+ * which streams it into the object database.
+ */
+static int index_sync(git_repository *repo, git_index *idx, const git_strarray *ps)
+{
+	git_diff_options o;
+	git_diff *diff = NULL;
+	size_t i, n;
+	int rc;
+
+	if ((rc = git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION)) < 0)
+		return rc;
+	o.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
+		  GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_SKIP_BINARY_CHECK;
+	if (ps)
+		o.pathspec = *ps;
+	if ((rc = git_diff_index_to_workdir(&diff, repo, idx, &o)) < 0)
+		return rc;
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n && rc == 0; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		switch (d->status) {
+		case GIT_DELTA_DELETED:
+			rc = git_index_remove_bypath(idx, d->old_file.path);
+			break;
+		case GIT_DELTA_ADDED:
+		case GIT_DELTA_UNTRACKED:
+		case GIT_DELTA_MODIFIED:
+		case GIT_DELTA_TYPECHANGE:
+			rc = git_index_add_bypath(idx, d->new_file.path);
+			break;
+		default:
+			break;
+		}
+	}
+	git_diff_free(diff);
+	return rc;
+}
+
 int staging_commit(struct staging *s, const char *const *paths, const char *stage,
 		   const char *run_id, const char *subject, const char *body,
 		   const struct trailer *extra, size_t nextra, char oid_out[41], bool *committed,
@@ -967,8 +1013,7 @@ int staging_commit(struct staging *s, const char *const *paths, const char *stag
 		rc = git_fail(e, rc, "cannot read the index of staging repo '%s'", s->name);
 		goto out;
 	}
-	if ((rc = git_index_add_all(idx, n ? &ps : NULL, GIT_INDEX_ADD_DEFAULT, NULL, NULL)) < 0 ||
-	    (rc = git_index_update_all(idx, n ? &ps : NULL, NULL, NULL)) < 0) {
+	if ((rc = index_sync(s->repo, idx, n ? &ps : NULL)) < 0) {
 		rc = git_fail(e, rc, "cannot stage the %s snapshot", stage);
 		goto out;
 	}

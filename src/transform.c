@@ -2,6 +2,7 @@
 
 #include "transform.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "namesplit.h"
+#include "records.h"
 #include "run.h"
 #include "snapshot.h"
 #include "staging.h"
@@ -688,21 +690,19 @@ size_t overrides_describe(const struct overrides *ov, const json_t *applications
 /* ------------------------------------------------------------------ */
 /* The core                                                            */
 
-struct ctx {
-	const struct pipeline *p;
-	const struct overrides *ov;
-	json_t *cand_idx, *job_idx, *dept_idx, *loc_idx, *user_idx; /* id -> record (owned) */
-	json_t *offer_idx;	 /* application id -> [offers] (owned) */
-	const json_t *state;	 /* borrowed */
-	const json_t **defs;	 /* per pipeline custom entry, borrowed */
-	const json_t *legal_def; /* borrowed */
+struct transform_ctx {
+	const struct pipeline *p;	       /* borrowed */
+	const struct overrides *ov;	       /* borrowed, may be NULL */
+	json_t *dept_idx, *loc_idx, *user_idx; /* id -> record (owned) */
+	const json_t **defs; /* per pipeline custom entry, borrowed from the refs (owned array) */
+	const json_t *legal_def; /* borrowed from the refs */
 };
 
 struct hire {
 	const char *id;
 	const char *name;
 	const char *candidate_id;
-	const json_t *app, *cand, *job, *offer; /* borrowed */
+	const json_t *app, *cand, *job, *offer, *file; /* borrowed */
 	char *v[S__COUNT];
 	char *note[S__COUNT]; /* why the value is missing (v NULL) or invalid (v set) */
 	bool review;
@@ -795,23 +795,31 @@ static int resolve_def(const json_t *defs, enum pipeline_object obj, const char 
 	return 0;
 }
 
-static int ctx_init(struct ctx *c, const struct pipeline *p, const json_t *x,
-		    const struct overrides *ov, struct err *e)
+void transform_ctx_free(struct transform_ctx *c)
 {
-	const json_t *defs = arr_of(x, "custom_fields");
-	size_t i;
-	int rc;
+	if (!c)
+		return;
+	json_decref(c->dept_idx);
+	json_decref(c->loc_idx);
+	json_decref(c->user_idx);
+	free(c->defs);
+	free(c);
+}
 
-	memset(c, 0, sizeof(*c));
+int transform_ctx_new(struct transform_ctx **out, const struct pipeline *p, const json_t *refs,
+		      const struct overrides *ov, struct err *e)
+{
+	const json_t *defs = arr_of(refs, "custom_fields");
+	struct transform_ctx *c = xcalloc(1, sizeof(*c));
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
 	c->p = p;
 	c->ov = ov;
-	c->cand_idx = index_by(arr_of(x, "candidates"), "id");
-	c->job_idx = index_by(arr_of(x, "jobs"), "id");
-	c->dept_idx = index_by(arr_of(x, "departments"), "id");
-	c->loc_idx = index_by(arr_of(x, "locations"), "id");
-	c->user_idx = index_by(arr_of(x, "users"), "id");
-	c->offer_idx = group_by(arr_of(x, "offers"), "applicationId");
-	c->state = json_get_obj(x, "state");
+	c->dept_idx = index_by(arr_of(refs, "departments"), "id");
+	c->loc_idx = index_by(arr_of(refs, "locations"), "id");
+	c->user_idx = index_by(arr_of(refs, "users"), "id");
 	c->defs = xcalloc(p->ncustom ? p->ncustom : 1, sizeof(*c->defs));
 	for (i = 0; i < p->ncustom; i++) {
 		const struct pipeline_custom *pc = &p->custom[i];
@@ -821,34 +829,29 @@ static int ctx_init(struct ctx *c, const struct pipeline *p, const json_t *x,
 		snprintf(path, sizeof(path), "customFields[%zu].from", i);
 		if ((rc = resolve_def(defs, pc->object, pc->source_id, pc->source_title, path,
 				      "pipeline.json", &c->defs[i], e)) < 0)
-			return rc;
+			goto out;
 		ftype = json_get_str(c->defs[i], "fieldType");
-		if (!transform_type_applies(pc->type, ftype))
-			return err_set(e, ERR_INVALID,
-				       "pipeline.json: customFields[%zu].type: type '%s' cannot "
-				       "apply to Ashby field '%s' of type %s",
-				       i, pipeline_type_name(pc->type),
-				       json_get_str(c->defs[i], "title")
-					       ? json_get_str(c->defs[i], "title")
-					       : "?",
-				       ftype);
+		if (!transform_type_applies(pc->type, ftype)) {
+			rc = err_set(e, ERR_INVALID,
+				     "pipeline.json: customFields[%zu].type: type '%s' cannot "
+				     "apply to Ashby field '%s' of type %s",
+				     i, pipeline_type_name(pc->type),
+				     json_get_str(c->defs[i], "title")
+					     ? json_get_str(c->defs[i], "title")
+					     : "?",
+				     ftype);
+			goto out;
+		}
 	}
 	if (p->legal_name_id || p->legal_name_title)
-		if ((rc = resolve_def(defs, PO_CANDIDATE, p->legal_name_id, p->legal_name_title,
-				      "legalNameField", "pipeline.json", &c->legal_def, e)) < 0)
-			return rc;
-	return 0;
-}
-
-static void ctx_release(struct ctx *c)
-{
-	json_decref(c->cand_idx);
-	json_decref(c->job_idx);
-	json_decref(c->dept_idx);
-	json_decref(c->loc_idx);
-	json_decref(c->user_idx);
-	json_decref(c->offer_idx);
-	free(c->defs);
+		rc = resolve_def(defs, PO_CANDIDATE, p->legal_name_id, p->legal_name_title,
+				 "legalNameField", "pipeline.json", &c->legal_def, e);
+out:
+	if (rc < 0)
+		transform_ctx_free(c);
+	else
+		*out = c;
+	return rc;
 }
 
 static void hire_set(struct hire *h, int slot, const char *value)
@@ -936,13 +939,13 @@ static void hire_set_clean(struct hire *h, int slot, const char *value)
 }
 
 /* The accepted offer with the latest decidedAt (ties: the greater id). */
-static const json_t *pick_offer(const struct ctx *c, const char *app_id)
+static const json_t *pick_offer(const json_t *offers)
 {
 	const json_t *best = NULL;
 	json_t *el;
 	size_t i;
 
-	json_array_foreach (json_object_get(c->offer_idx, app_id), i, el) {
+	json_array_foreach (offers, i, el) {
 		const char *st = json_get_str(el, "acceptanceStatus");
 		const char *d, *bd;
 		int cmp;
@@ -974,7 +977,7 @@ static const json_t *custom_entry(const json_t *holder, const json_t *def)
 	return v ? v : json_array_find(arr, "title", json_get_str(def, "title"));
 }
 
-static void map_names(const struct ctx *c, struct hire *h)
+static void map_names(const struct transform_ctx *c, struct hire *h)
 {
 	struct name_split ns = NAME_SPLIT_INIT;
 	const char *src = h->name;
@@ -1038,7 +1041,7 @@ static void map_contact(struct hire *h)
 		hire_note(h, S_PHONE, "candidate has no phone number");
 }
 
-static void map_offer(const struct ctx *c, struct hire *h)
+static void map_offer(const struct transform_ctx *c, struct hire *h)
 {
 	const json_t *ver = json_get_obj(h->offer, "latestVersion");
 	const json_t *sal = json_get_obj(ver, "salary");
@@ -1096,7 +1099,7 @@ static void map_offer(const struct ctx *c, struct hire *h)
 }
 
 /* A hiring team entry whose role matches, from the application, else the job. */
-static const json_t *find_manager(const struct ctx *c, const struct hire *h)
+static const json_t *find_manager(const struct transform_ctx *c, const struct hire *h)
 {
 	const json_t *teams[2] = { json_get_arr(h->app, "hiringTeam"),
 				   json_get_arr(h->job, "hiringTeam") };
@@ -1113,7 +1116,7 @@ static const json_t *find_manager(const struct ctx *c, const struct hire *h)
 	return NULL;
 }
 
-static void map_job(const struct ctx *c, struct hire *h)
+static void map_job(const struct transform_ctx *c, struct hire *h)
 {
 	const char *jid = json_get_str(h->job, "id") ? json_get_str(h->job, "id") : "?";
 	const char *dept_id = json_get_str(h->job, "departmentId");
@@ -1192,7 +1195,7 @@ static const json_t *custom_holder(const struct hire *h, enum pipeline_object o)
 	return NULL;
 }
 
-static void map_custom(const struct ctx *c, struct hire *h)
+static void map_custom(const struct transform_ctx *c, struct hire *h)
 {
 	size_t i;
 
@@ -1243,7 +1246,7 @@ static void map_custom(const struct ctx *c, struct hire *h)
 	}
 }
 
-static void apply_overrides(const struct ctx *c, struct hire *h)
+static void apply_overrides(const struct transform_ctx *c, struct hire *h)
 {
 	size_t i;
 
@@ -1270,7 +1273,7 @@ static void apply_overrides(const struct ctx *c, struct hire *h)
 }
 
 /* Check every mapped field; the reasons go into h->reasons. */
-static void validate(const struct ctx *c, struct hire *h)
+static void validate(const struct transform_ctx *c, struct hire *h)
 {
 	static const int slots[] = { S_START, S_FIRST, S_MIDDLE, S_LAST,      S_EMAIL,
 				     S_PHONE, S_TITLE, S_DEPT,	 S_REPORTING, S_LOCATION };
@@ -1309,7 +1312,7 @@ static void validate(const struct ctx *c, struct hire *h)
 	}
 }
 
-static bool on(const struct ctx *c, enum pipeline_field f)
+static bool on(const struct transform_ctx *c, enum pipeline_field f)
 {
 	return c->p->fields[f].enabled;
 }
@@ -1320,7 +1323,7 @@ static void put(json_t *obj, const char *key, const char *value)
 		json_object_set_new(obj, key, json_string(value));
 }
 
-static json_t *hire_record(const struct ctx *c, struct hire *h)
+static json_t *hire_record(const struct transform_ctx *c, struct hire *h)
 {
 	json_t *rec = json_object(), *person = json_object(), *role = json_object();
 	const json_t *file;
@@ -1382,7 +1385,7 @@ static json_t *hire_record(const struct ctx *c, struct hire *h)
 	if (h->custom_values)
 		json_object_set(rec, "customValues", h->custom_values);
 
-	file = json_get_obj(json_get_obj(c->state, "files"), h->id);
+	file = json_is_object(h->file) ? h->file : NULL;
 	if (c->p->offer_letter && json_get_str(file, "path")) {
 		json_t *docs = json_array(), *d = json_object();
 		const char *issued = json_get_str(h->offer, "decidedAt");
@@ -1403,87 +1406,136 @@ static json_t *hire_record(const struct ctx *c, struct hire *h)
 	return rec;
 }
 
-static int cmp_app(const void *a, const void *b)
+bool transform_app_hired(const json_t *app)
 {
-	const char *x = json_get_str(*(json_t *const *)a, "id");
-	const char *y = json_get_str(*(json_t *const *)b, "id");
+	const char *st = json_get_str(app, "status");
 
-	return strcmp(x, y);
+	return !st || strcmp(st, "Hired") == 0;
+}
+
+const char *transform_app_candidate_id(const json_t *app)
+{
+	const char *id = json_get_str(json_get_obj(app, "candidate"), "id");
+
+	return id ? id : json_get_str(app, "candidateId");
+}
+
+const char *transform_app_job_id(const json_t *app)
+{
+	const char *id = json_get_str(json_get_obj(app, "job"), "id");
+
+	return id ? id : json_get_str(app, "jobId");
+}
+
+int transform_application(const struct transform_ctx *c, const struct transform_input *in,
+			  json_t **out)
+{
+	const json_t *ac = json_get_obj(in->app, "candidate");
+	struct hire h;
+	int hired;
+
+	memset(&h, 0, sizeof(h));
+	buf_init(&h.fields, 0);
+	buf_init(&h.reasons, 0);
+	h.app = in->app;
+	h.id = json_get_str(h.app, "id");
+	h.cand = in->candidate ? in->candidate : ac;
+	h.candidate_id = json_get_str(h.cand, "id") ? json_get_str(h.cand, "id")
+						    : transform_app_candidate_id(h.app);
+	h.name = json_get_str(h.cand, "name") ? json_get_str(h.cand, "name")
+					      : json_get_str(ac, "name");
+	h.job = in->job ? in->job : json_get_obj(h.app, "job");
+	h.offer = pick_offer(in->offers);
+	h.file = in->file;
+
+	map_names(c, &h);
+	map_contact(&h);
+	map_offer(c, &h);
+	map_job(c, &h);
+	map_custom(c, &h);
+	apply_overrides(c, &h);
+	validate(c, &h);
+
+	hired = h.reasons.len == 0;
+	if (!hired) {
+		json_t *r = json_object();
+
+		put(r, "id", h.id);
+		put(r, "candidate", h.name ? h.name : "");
+		put(r, "fields", h.fields.data);
+		put(r, "reason", h.reasons.data);
+		*out = r;
+	} else {
+		*out = hire_record(c, &h);
+	}
+	hire_release(&h);
+	return hired;
+}
+
+/* An application in the order of the outputs: by id, then by position in the file. */
+struct app_ref {
+	const char *id;	   /* borrowed from app, or owned (the stage's index) */
+	const json_t *app; /* borrowed (transform_records), NULL in the stage */
+	long off;	   /* the stage: where the application starts in its file */
+	size_t seq;
+};
+
+/* By id, then by file position: stable, so the first of two equal ids stands. */
+static int cmp_app_ref(const void *a, const void *b)
+{
+	const struct app_ref *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 int transform_records(const struct pipeline *p, const json_t *extract, const struct overrides *ov,
 		      json_t **new_hires, json_t **rejects, struct err *e)
 {
 	const json_t *apps = arr_of(extract, "applications");
-	json_t **sorted = NULL, *hires = NULL, *rej = NULL, *el;
-	struct ctx c;
+	const json_t *files = json_get_obj(json_get_obj(extract, "state"), "files");
+	struct app_ref *sorted = NULL;
+	json_t *hires = NULL, *rej = NULL, *el;
+	json_t *cand_idx = NULL, *job_idx = NULL, *offer_idx = NULL;
+	struct transform_ctx *c = NULL;
 	size_t i, n = 0;
 	int rc;
 
 	*new_hires = *rejects = NULL;
-	if ((rc = ctx_init(&c, p, extract, ov, e)) < 0)
+	if ((rc = transform_ctx_new(&c, p, extract, ov, e)) < 0)
 		goto out;
+	cand_idx = index_by(arr_of(extract, "candidates"), "id");
+	job_idx = index_by(arr_of(extract, "jobs"), "id");
+	offer_idx = group_by(arr_of(extract, "offers"), "applicationId");
 	sorted = xcalloc(json_array_size(apps) + 1, sizeof(*sorted));
 	json_array_foreach (apps, i, el) {
-		const char *st = json_get_str(el, "status");
-
-		if (!json_get_str(el, "id") || (st && strcmp(st, "Hired") != 0))
-			continue;
-		sorted[n++] = el;
+		if (json_get_str(el, "id") && transform_app_hired(el))
+			sorted[n++] = (struct app_ref){ json_get_str(el, "id"), el, 0, i };
 	}
-	qsort(sorted, n, sizeof(*sorted), cmp_app);
+	qsort(sorted, n, sizeof(*sorted), cmp_app_ref);
 
 	hires = json_array();
 	rej = json_array();
 	for (i = 0; i < n; i++) {
-		struct hire h;
-		const json_t *ac;
-		const char *id;
+		struct transform_input in = { sorted[i].app, NULL, NULL, NULL, NULL };
+		const char *id = sorted[i].id;
+		json_t *rec;
 
-		memset(&h, 0, sizeof(h));
-		buf_init(&h.fields, 0);
-		buf_init(&h.reasons, 0);
-		h.app = sorted[i];
-		h.id = json_get_str(h.app, "id");
-		if (i > 0 && strcmp(h.id, json_get_str(sorted[i - 1], "id")) == 0)
+		if (i > 0 && strcmp(id, sorted[i - 1].id) == 0)
 			continue; /* the same application twice: the first one stands */
-		ac = json_get_obj(h.app, "candidate");
-		id = json_get_str(ac, "id") ? json_get_str(ac, "id")
-					    : json_get_str(h.app, "candidateId");
-		h.cand = id ? json_object_get(c.cand_idx, id) : NULL;
-		if (!h.cand)
-			h.cand = ac;
-		h.candidate_id = json_get_str(h.cand, "id") ? json_get_str(h.cand, "id") : id;
-		h.name = json_get_str(h.cand, "name") ? json_get_str(h.cand, "name")
-						      : json_get_str(ac, "name");
-		id = json_get_str(json_get_obj(h.app, "job"), "id");
-		if (!id)
-			id = json_get_str(h.app, "jobId");
-		h.job = id ? json_object_get(c.job_idx, id) : NULL;
-		if (!h.job)
-			h.job = json_get_obj(h.app, "job");
-		h.offer = pick_offer(&c, h.id);
-
-		map_names(&c, &h);
-		map_contact(&h);
-		map_offer(&c, &h);
-		map_job(&c, &h);
-		map_custom(&c, &h);
-		apply_overrides(&c, &h);
-		validate(&c, &h);
-
-		if (h.reasons.len) {
-			json_t *r = json_object();
-
-			put(r, "id", h.id);
-			put(r, "candidate", h.name ? h.name : "");
-			put(r, "fields", h.fields.data);
-			put(r, "reason", h.reasons.data);
-			json_array_append_new(rej, r);
-		} else {
-			json_array_append_new(hires, hire_record(&c, &h));
-		}
-		hire_release(&h);
+		if (transform_app_candidate_id(in.app))
+			in.candidate =
+				json_object_get(cand_idx, transform_app_candidate_id(in.app));
+		if (transform_app_job_id(in.app))
+			in.job = json_object_get(job_idx, transform_app_job_id(in.app));
+		in.offers = json_object_get(offer_idx, id);
+		in.file = json_object_get(files, id);
+		if (transform_application(c, &in, &rec))
+			json_array_append_new(hires, rec);
+		else
+			json_array_append_new(rej, rec);
 	}
 	*new_hires = hires;
 	*rejects = rej;
@@ -1491,8 +1543,11 @@ int transform_records(const struct pipeline *p, const json_t *extract, const str
 out:
 	json_decref(hires);
 	json_decref(rej);
+	json_decref(cand_idx);
+	json_decref(job_idx);
+	json_decref(offer_idx);
 	free(sorted);
-	ctx_release(&c);
+	transform_ctx_free(c);
 	return rc;
 }
 
@@ -1504,65 +1559,81 @@ static const char *path_str(const json_t *rec, const char *path)
 	return json_string_value(json_get_path(rec, path));
 }
 
+static const char *const hires_header[] = {
+	"application_id", "first_name",	   "middle_name",     "last_name",  "personal_email",
+	"personal_phone", "start_date",	   "job_title",	      "department", "reporting_to_email",
+	"location",	  "salary_amount", "salary_currency", "review",	    NULL
+};
+static const char *const hires_paths[] = { "id",
+					   "person.firstName",
+					   "person.middleName",
+					   "person.lastName",
+					   "person.personalEmail",
+					   "person.personalPhoneNumber",
+					   "person.employmentStartDate",
+					   "jobRole.jobTitle",
+					   "jobRole.department",
+					   "reportingTo.email",
+					   "location.name",
+					   "salary.amount",
+					   "salary.currency",
+					   "review",
+					   NULL };
+static const char *const rejects_header[] = { "application_id", "candidate", "fields", "reason",
+					      NULL };
+static const char *const rejects_cols[] = { "id", "candidate", "fields", "reason", NULL };
+
+static void csv_row_strings(struct csv_writer *w, const char *const *cells)
+{
+	size_t k;
+
+	for (k = 0; cells[k]; k++)
+		csv_writer_field(w, cells[k]);
+	csv_writer_end_row(w);
+}
+
+static void hires_csv_row(struct csv_writer *w, const json_t *rec)
+{
+	size_t k;
+
+	for (k = 0; hires_paths[k]; k++)
+		csv_writer_field(w, path_str(rec, hires_paths[k]));
+	csv_writer_end_row(w);
+}
+
+static void rejects_csv_row(struct csv_writer *w, const json_t *rec)
+{
+	size_t k;
+
+	for (k = 0; rejects_cols[k]; k++)
+		csv_writer_field(w, json_get_str(rec, rejects_cols[k]));
+	csv_writer_end_row(w);
+}
+
 void transform_hires_csv(const json_t *new_hires, struct buf *out)
 {
-	static const char *const header[] = {
-		"application_id",     "first_name",	"middle_name",
-		"last_name",	      "personal_email", "personal_phone",
-		"start_date",	      "job_title",	"department",
-		"reporting_to_email", "location",	"salary_amount",
-		"salary_currency",    "review",		NULL
-	};
-	static const char *const paths[] = { "id",
-					     "person.firstName",
-					     "person.middleName",
-					     "person.lastName",
-					     "person.personalEmail",
-					     "person.personalPhoneNumber",
-					     "person.employmentStartDate",
-					     "jobRole.jobTitle",
-					     "jobRole.department",
-					     "reportingTo.email",
-					     "location.name",
-					     "salary.amount",
-					     "salary.currency",
-					     "review",
-					     NULL };
 	struct csv_writer w;
 	json_t *rec;
-	size_t i, k;
+	size_t i;
 
 	csv_writer_init(&w);
-	for (k = 0; header[k]; k++)
-		csv_writer_field(&w, header[k]);
-	csv_writer_end_row(&w);
-	json_array_foreach (new_hires, i, rec) {
-		for (k = 0; paths[k]; k++)
-			csv_writer_field(&w, path_str(rec, paths[k]));
-		csv_writer_end_row(&w);
-	}
+	csv_row_strings(&w, hires_header);
+	json_array_foreach (new_hires, i, rec)
+		hires_csv_row(&w, rec);
 	buf_add(out, w.out.data, w.out.len);
 	csv_writer_release(&w);
 }
 
 void transform_rejects_csv(const json_t *rejects, struct buf *out)
 {
-	static const char *const cols[] = { "id", "candidate", "fields", "reason", NULL };
 	struct csv_writer w;
 	json_t *rec;
-	size_t i, k;
+	size_t i;
 
 	csv_writer_init(&w);
-	csv_writer_field(&w, "application_id");
-	csv_writer_field(&w, "candidate");
-	csv_writer_field(&w, "fields");
-	csv_writer_field(&w, "reason");
-	csv_writer_end_row(&w);
-	json_array_foreach (rejects, i, rec) {
-		for (k = 0; cols[k]; k++)
-			csv_writer_field(&w, json_get_str(rec, cols[k]));
-		csv_writer_end_row(&w);
-	}
+	csv_row_strings(&w, rejects_header);
+	json_array_foreach (rejects, i, rec)
+		rejects_csv_row(&w, rec);
 	buf_add(out, w.out.data, w.out.len);
 	csv_writer_release(&w);
 }
@@ -1570,51 +1641,638 @@ void transform_rejects_csv(const json_t *rejects, struct buf *out)
 /* ------------------------------------------------------------------ */
 /* The stage                                                           */
 
-static int load_extract(struct staging *s, json_t **out, struct err *e)
+/*
+ * The stage holds one application (and what it points to) at a time:
+ * applications.json is read in file order, which extract writes sorted by id,
+ * the order of the outputs; candidates, offers and jobs are re-read by offset
+ * through id indexes, and so are the entries of state.json's "files" object.
+ * Only the small reference lists (departments, locations, users,
+ * custom_fields) are loaded whole. Beyond those, memory grows with the number
+ * of hires only by the index entries (an id and an offset each).
+ */
+
+static int skip_ws(FILE *f)
 {
-	json_t *x = json_object();
+	int c;
+
+	do
+		c = getc(f);
+	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	return c;
+}
+
+/* The raw contents of a JSON string, escapes kept (the opening quote already read). */
+static int scan_string(FILE *f, struct buf *raw)
+{
+	int c;
+
+	buf_reset(raw);
+	while ((c = getc(f)) != EOF && c != '"') {
+		buf_addc(raw, (char)c);
+		if (c == '\\') {
+			if ((c = getc(f)) == EOF)
+				return -1;
+			buf_addc(raw, (char)c);
+		}
+	}
+	return c == EOF ? -1 : 0;
+}
+
+/* The member name from scan_string (caller frees); NULL when it is not a valid JSON string. */
+static char *scan_key(const struct buf *raw)
+{
+	char *quoted, *key = NULL;
+	json_t *v;
+
+	if (!memchr(raw->data, '\\', raw->len))
+		return xstrndup(raw->data, raw->len);
+	quoted = xasprintf("\"%s\"", raw->data);
+	v = json_loads(quoted, JSON_DECODE_ANY, NULL);
+	if (json_is_string(v))
+		key = xstrdup(json_string_value(v));
+	json_decref(v);
+	free(quoted);
+	return key;
+}
+
+/*
+ * Skip one JSON value without building it. Not a validator: an entry that is
+ * used is parsed for real when it is read. -1 at a premature end of input.
+ */
+static int scan_skip(FILE *f)
+{
+	bool in_string = false;
+	long depth = 0;
+	int c;
+
+	while ((c = getc(f)) != EOF) {
+		if (in_string) {
+			if (c == '\\') {
+				if (getc(f) == EOF)
+					return -1;
+			} else if (c == '"') {
+				in_string = false;
+				if (depth == 0)
+					return 0;
+			}
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0) {
+				ungetc(c, f);
+				return 0;
+			}
+			if (--depth == 0)
+				return 0;
+		} else if (depth == 0 &&
+			   (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+			ungetc(c, f);
+			return 0;
+		}
+	}
+	return in_string || depth ? -1 : 0;
+}
+
+/*
+ * extract/state.json's "files" (application id -> its offer letter), an
+ * object of one entry per hire: indexed by offset rather than loaded.
+ */
+struct files_index {
+	FILE *f;     /* extract/state.json; NULL when absent */
+	json_t *idx; /* application id -> offset of its entry (owned) */
+};
+
+static int state_bad(FILE *f, const char *why, struct err *e)
+{
+	return err_set(e, ERR_INVALID, "extract/state.json: %s at byte %ld", why, ftell(f));
+}
+
+/*
+ * Read the members of an object whose '{' was just read, refusing a name
+ * seen twice (as JSON_REJECT_DUPLICATES would). With `idx`, record the offset
+ * of each member's value under its name. At the top level (`top`), the
+ * members of a "files" object go into fi->idx; every other value is skipped.
+ */
+static int scan_object(FILE *f, json_t *idx, bool top, struct files_index *fi, struct err *e)
+{
+	struct buf raw = BUF_INIT;
+	json_t *seen = json_object();
+	char *key = NULL;
+	int rc = 0, c = skip_ws(f);
+
+	if (c == '}')
+		goto out;
+	for (;;) {
+		if (c != '"' || scan_string(f, &raw) < 0 || !(key = scan_key(&raw))) {
+			rc = state_bad(f, "malformed member name", e);
+			goto out;
+		}
+		if (skip_ws(f) != ':') {
+			rc = state_bad(f, "':' expected", e);
+			goto out;
+		}
+		if (json_object_get(seen, key)) {
+			rc = err_set(e, ERR_INVALID, "extract/state.json: duplicate key '%s'", key);
+			goto out;
+		}
+		json_object_set_new(seen, key, json_true());
+		c = skip_ws(f);
+		if (c == EOF) {
+			rc = state_bad(f, "premature end of input", e);
+			goto out;
+		}
+		if (top && c == '{' && strcmp(key, "files") == 0) {
+			rc = scan_object(f, fi->idx, false, fi, e);
+		} else {
+			ungetc(c, f);
+			if (idx)
+				json_object_set_new(idx, key, json_integer(ftell(f)));
+			if (scan_skip(f) < 0)
+				rc = state_bad(f, "premature end of input", e);
+		}
+		if (rc < 0)
+			goto out;
+		free(key);
+		key = NULL;
+		c = skip_ws(f);
+		if (c == '}')
+			break;
+		if (c != ',') {
+			rc = state_bad(f, "',' or '}' expected", e);
+			goto out;
+		}
+		c = skip_ws(f);
+	}
+out:
+	free(key);
+	json_decref(seen);
+	buf_release(&raw);
+	return rc;
+}
+
+static void files_index_release(struct files_index *fi)
+{
+	if (fi->f)
+		fclose(fi->f);
+	json_decref(fi->idx);
+}
+
+/* Index extract/state.json (absent, or not an object: no files). Release with files_index_release(). */
+static int files_index_init(struct files_index *fi, struct staging *s, struct err *e)
+{
+	int rc, c;
+
+	fi->idx = json_object();
+	fi->f = NULL;
+	rc = staging_fopen(s, "extract/state.json", &fi->f, e);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	c = skip_ws(fi->f);
+	if (c == EOF)
+		return state_bad(fi->f, "empty file", e);
+	if (c != '{')
+		return 0;
+	return scan_object(fi->f, NULL, true, fi, e);
+}
+
+/* The "files" entry of application `id`: *out a new reference, NULL when there is none. */
+static int files_index_get(struct files_index *fi, const char *id, json_t **out, struct err *e)
+{
+	const json_t *off = json_object_get(fi->idx, id);
+	json_error_t jerr;
+
+	*out = NULL;
+	if (!off)
+		return 0;
+	if (fseek(fi->f, (long)json_integer_value(off), SEEK_SET) < 0)
+		return err_set(e, ERR_IO, "extract/state.json: cannot seek: %s", strerror(errno));
+	*out = json_loadf(fi->f, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+			  &jerr);
+	if (!*out)
+		return err_set(e, ERR_INVALID, "extract/state.json: files entry '%s': %s", id,
+			       jerr.text);
+	return 0;
+}
+
+/* An optional extract file: *r NULL when it is absent (it reads as empty). */
+static int open_optional(struct staging *s, const char *relpath, struct rec_reader **r,
+			 struct err *e)
+{
+	int rc = rec_reader_open(s, relpath, NULL, r, e);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		*r = NULL;
+		rc = 0;
+	}
+	return rc;
+}
+
+/* Records of `r` by their string `key`: id -> offset, the first record of an id standing (as index_by). */
+static int index_first(struct rec_reader *r, const char *key, json_t **out, struct err *e)
+{
+	json_t *idx = json_object(), *rec = NULL;
+	long off;
+	int rc = 0;
+
+	*out = NULL;
+	while (r && (rc = rec_reader_next(r, &rec, &off, e)) == 1) {
+		const char *id = json_get_str(rec, key);
+
+		if (id && !json_object_get(idx, id))
+			json_object_set_new(idx, id, json_integer(off));
+		json_decref(rec);
+	}
+	if (r && rc == 0)
+		rc = rec_reader_rewind(r, e);
+	if (rc < 0) {
+		json_decref(idx);
+		return rc;
+	}
+	*out = idx;
+	return 0;
+}
+
+/* The record `idx` maps `id` to: *out a new reference, NULL when there is none. */
+static int lookup(struct rec_reader *r, const json_t *idx, const char *id, json_t **out,
+		  struct err *e)
+{
+	int rc;
+
+	*out = NULL;
+	if (!r || !id)
+		return 0;
+	rc = rec_reader_find(r, idx, id, out, e);
+	return rc < 0 ? rc : 0;
+}
+
+/* The offers of application `id` in file order: *out a new array, NULL when it has none. */
+static int lookup_offers(struct rec_reader *r, const json_t *idx, const char *id, json_t **out,
+			 struct err *e)
+{
+	const json_t *offs = r ? json_object_get(idx, id) : NULL;
+	json_t *list, *el, *rec;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!offs)
+		return 0;
+	list = json_array();
+	json_array_foreach (offs, i, el) {
+		if ((rc = rec_reader_at(r, (long)json_integer_value(el), &rec, e)) < 0) {
+			json_decref(list);
+			return rc;
+		}
+		json_array_append_new(list, rec);
+	}
+	*out = list;
+	return 0;
+}
+
+static bool overrides_name(const struct overrides *ov, const char *app_id)
+{
+	size_t i;
+
+	for (i = 0; ov && i < ov->n; i++)
+		if (strcmp(ov->v[i].app_id, app_id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The Hired applications of extract/applications.json in id order, one at a
+ * time. When the file is in id order (extract writes it so) it is read
+ * straight through; else an index of (id, offset) sorted by id is read by
+ * offset. Of two applications with the same id the first in the file stands.
+ */
+struct app_stream {
+	struct rec_reader *r;  /* owned */
+	struct app_ref *order; /* NULL: read straight through (owned, ids owned) */
+	size_t n, next;
+	char *last; /* the id of the application returned last (owned) */
+};
+
+static void app_stream_release(struct app_stream *as)
+{
+	size_t i;
+
+	for (i = 0; i < as->n; i++)
+		free((char *)as->order[i].id);
+	free(as->order);
+	free(as->last);
+	rec_reader_close(as->r);
+}
+
+/*
+ * A first pass over the applications: whether the Hired ones are in id order,
+ * how many applications are Hired (or have no status: sum->hired), and which
+ * of them overrides.csv names (appended to `named` as {"id": ...}, what
+ * overrides_describe() needs). Then the index, if the order needs one.
+ */
+static int app_stream_scan(struct app_stream *as, const struct overrides *ov,
+			   struct transform_summary *sum, json_t *named, struct err *e)
+{
+	json_t *app = NULL;
+	char *prev = NULL;
+	bool sorted = true;
+	size_t cap = 0, seq = 0;
+	long off;
+	int rc;
+
+	while ((rc = rec_reader_next(as->r, &app, NULL, e)) == 1) {
+		const char *id = json_get_str(app, "id");
+		bool hired = transform_app_hired(app);
+
+		sum->hired += hired;
+		if (id && overrides_name(ov, id) && !json_array_find(named, "id", id))
+			json_array_append_new(named, json_pack("{ss}", "id", id));
+		if (id && hired) {
+			if (prev && strcmp(id, prev) < 0)
+				sorted = false;
+			free(prev);
+			prev = xstrdup(id);
+		}
+		json_decref(app);
+	}
+	free(prev);
+	if (rc == 0)
+		rc = rec_reader_rewind(as->r, e);
+	if (rc < 0 || sorted)
+		return rc;
+
+	log_info("transform: extract/applications.json is not in id order: reading it by index");
+	while ((rc = rec_reader_next(as->r, &app, &off, e)) == 1) {
+		const char *id = json_get_str(app, "id");
+
+		if (id && transform_app_hired(app)) {
+			if (as->n == cap) {
+				cap = cap ? 2 * cap : 64;
+				as->order = xrealloc(as->order, cap * sizeof(*as->order));
+			}
+			as->order[as->n++] = (struct app_ref){ xstrdup(id), NULL, off, seq };
+		}
+		seq++;
+		json_decref(app);
+	}
+	if (rc == 0)
+		rc = rec_reader_rewind(as->r, e);
+	if (as->n)
+		qsort(as->order, as->n, sizeof(*as->order), cmp_app_ref);
+	return rc;
+}
+
+/* The next Hired application (new reference): 1 and *out, 0 at the end. */
+static int app_stream_next(struct app_stream *as, json_t **out, struct err *e)
+{
+	json_t *app = NULL;
+	const char *id;
+	int rc;
+
+	*out = NULL;
+	for (;;) {
+		if (as->order) {
+			if (as->next == as->n)
+				return 0;
+			id = as->order[as->next].id;
+			if (as->last && strcmp(as->last, id) == 0) {
+				as->next++;
+				continue; /* the same application twice: the first one stands */
+			}
+			rc = rec_reader_at(as->r, as->order[as->next++].off, &app, e);
+			if (rc < 0)
+				return rc;
+		} else {
+			rc = rec_reader_next(as->r, &app, NULL, e);
+			if (rc <= 0)
+				return rc;
+			id = json_get_str(app, "id");
+			if (!id || !transform_app_hired(app) ||
+			    (as->last && strcmp(as->last, id) == 0)) {
+				json_decref(app);
+				continue;
+			}
+		}
+		id = json_get_str(app, "id");
+		free(as->last);
+		as->last = xstrdup(id);
+		*out = app;
+		return 1;
+	}
+}
+
+/* Append what `w` holds to `out` and empty it. */
+static int csv_flush(struct csv_writer *w, struct rec_writer *out, struct err *e)
+{
+	int rc = rec_writer_text(out, w->out.data, w->out.len, e);
+
+	buf_reset(&w->out);
+	return rc;
+}
+
+/* The sources of one application, looked up and released by the stage. */
+struct app_sources {
+	struct rec_reader *cands, *offers, *jobs; /* NULL when the file is absent (owned) */
+	json_t *cand_idx, *offer_idx, *job_idx;	  /* owned */
+	struct files_index files;
+};
+
+static void app_sources_release(struct app_sources *src)
+{
+	rec_reader_close(src->cands);
+	rec_reader_close(src->offers);
+	rec_reader_close(src->jobs);
+	json_decref(src->cand_idx);
+	json_decref(src->offer_idx);
+	json_decref(src->job_idx);
+	files_index_release(&src->files);
+}
+
+static int app_sources_init(struct app_sources *src, struct staging *s, struct err *e)
+{
+	int rc;
+
+	memset(src, 0, sizeof(*src));
+	if ((rc = open_optional(s, "extract/candidates.json", &src->cands, e)) < 0 ||
+	    (rc = open_optional(s, "extract/offers.json", &src->offers, e)) < 0 ||
+	    (rc = open_optional(s, "extract/jobs.json", &src->jobs, e)) < 0)
+		return rc;
+	if ((rc = index_first(src->cands, "id", &src->cand_idx, e)) < 0 ||
+	    (rc = index_first(src->jobs, "id", &src->job_idx, e)) < 0)
+		return rc;
+	if (src->offers)
+		rc = rec_reader_index(src->offers, "applicationId", true, &src->offer_idx, e);
+	else
+		src->offer_idx = json_object();
+	if (rc < 0)
+		return rc;
+	return files_index_init(&src->files, s, e);
+}
+
+/* Map `app` with what it points to: 1 and *out a hire, 0 and *out a reject. */
+static int map_application(const struct transform_ctx *c, struct app_sources *src,
+			   const json_t *app, json_t **out, struct err *e)
+{
+	struct transform_input in = { app, NULL, NULL, NULL, NULL };
+	json_t *cand = NULL, *offers = NULL, *job = NULL, *file = NULL;
+	const char *id = json_get_str(app, "id");
+	int rc;
+
+	*out = NULL;
+	if ((rc = lookup(src->cands, src->cand_idx, transform_app_candidate_id(app), &cand, e)) <
+		    0 ||
+	    (rc = lookup(src->jobs, src->job_idx, transform_app_job_id(app), &job, e)) < 0 ||
+	    (rc = lookup_offers(src->offers, src->offer_idx, id, &offers, e)) < 0 ||
+	    (rc = files_index_get(&src->files, id, &file, e)) < 0)
+		goto out;
+	in.candidate = cand;
+	in.offers = offers;
+	in.job = job;
+	in.file = file;
+	rc = transform_application(c, &in, out);
+out:
+	json_decref(cand);
+	json_decref(offers);
+	json_decref(job);
+	json_decref(file);
+	return rc;
+}
+
+/* The reference lists, loaded whole (a few records each): a new object. */
+static int load_refs(struct staging *s, json_t **out, struct err *e)
+{
+	static const char *const names[] = { "departments", "locations", "users", "custom_fields",
+					     NULL };
+	json_t *refs = json_object();
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
-	for (i = 0; transform_inputs[i]; i++) {
+	for (i = 0; names[i]; i++) {
 		char path[64];
 		json_t *v = NULL;
 
-		snprintf(path, sizeof(path), "extract/%s.json", transform_inputs[i]);
+		snprintf(path, sizeof(path), "extract/%s.json", names[i]);
 		rc = snapshot_read_json(s, path, &v, e);
-		if (rc == ERR_NOTFOUND && i > 0) {
+		if (rc == ERR_NOTFOUND) {
 			err_clear(e);
 			rc = 0;
-			v = strcmp(transform_inputs[i], "state") == 0 ? json_object()
-								      : json_array();
-		} else if (rc == ERR_NOTFOUND) {
-			rc = err_set(e, ERR_NOTFOUND,
-				     "extract/applications.json not found: run 'ashby2humaans "
-				     "extract' first");
-			break;
+			v = json_array();
 		}
 		if (rc < 0)
 			break;
-		json_object_set_new(x, transform_inputs[i], v);
+		json_object_set_new(refs, names[i], v);
 	}
 	if (rc < 0)
-		json_decref(x);
+		json_decref(refs);
 	else
-		*out = x;
+		*out = refs;
+	return rc;
+}
+
+int transform_write(struct staging *s, const struct pipeline *p, const struct overrides *ov,
+		    struct transform_summary *sum, struct buf *body, struct err *e)
+{
+	struct app_stream as = { NULL, NULL, 0, 0, NULL };
+	struct app_sources src;
+	struct transform_ctx *c = NULL;
+	struct rec_writer *wj = NULL, *wh = NULL, *wr = NULL;
+	struct csv_writer ch, cr;
+	json_t *refs = NULL, *named = json_array(), *app = NULL, *rec = NULL;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&src, 0, sizeof(src));
+	csv_writer_init(&ch);
+	csv_writer_init(&cr);
+	rc = rec_reader_open(s, "extract/applications.json", NULL, &as.r, e);
+	if (rc == ERR_NOTFOUND)
+		rc = err_set(e, ERR_NOTFOUND,
+			     "extract/applications.json not found: run 'ashby2humaans extract' "
+			     "first");
+	if (rc < 0)
+		goto out;
+	if ((rc = app_sources_init(&src, s, e)) < 0 || (rc = load_refs(s, &refs, e)) < 0 ||
+	    (rc = transform_ctx_new(&c, p, refs, ov, e)) < 0 ||
+	    (rc = app_stream_scan(&as, ov, sum, named, e)) < 0)
+		goto out;
+
+	if ((rc = rec_writer_begin(s, "transform/new_hires.json", &wj, e)) < 0 ||
+	    (rc = rec_writer_begin_text(s, "transform/new_hires.csv", &wh, e)) < 0 ||
+	    (rc = rec_writer_begin_text(s, "transform/rejects.csv", &wr, e)) < 0)
+		goto out;
+	csv_row_strings(&ch, hires_header);
+	csv_row_strings(&cr, rejects_header);
+	while ((rc = app_stream_next(&as, &app, e)) == 1) {
+		if ((rc = map_application(c, &src, app, &rec, e)) < 0)
+			goto out;
+		if (rc == 1) {
+			sum->hires++;
+			sum->review += json_object_get(rec, "review") != NULL;
+			hires_csv_row(&ch, rec);
+			if ((rc = rec_writer_add(wj, rec, e)) < 0 ||
+			    (rc = csv_flush(&ch, wh, e)) < 0)
+				goto out;
+		} else {
+			sum->rejects++;
+			log_warn("transform: set aside %s (%s): %s", json_get_str(rec, "id"),
+				 json_get_str(rec, "candidate"), json_get_str(rec, "reason"));
+			rejects_csv_row(&cr, rec);
+			if ((rc = csv_flush(&cr, wr, e)) < 0)
+				goto out;
+		}
+		json_decref(rec);
+		json_decref(app);
+		rec = app = NULL;
+	}
+	if (rc < 0 || (rc = csv_flush(&ch, wh, e)) < 0 || (rc = csv_flush(&cr, wr, e)) < 0)
+		goto out;
+	rc = rec_writer_finish(wj, NULL, e);
+	wj = NULL;
+	if (rc == 0)
+		rc = rec_writer_finish(wh, NULL, e);
+	wh = NULL;
+	if (rc == 0)
+		rc = rec_writer_finish(wr, NULL, e);
+	wr = NULL;
+	if (rc < 0)
+		goto out;
+
+	if (overrides_count(ov)) {
+		buf_adds(body, "Overrides applied (overrides.csv):\n");
+		sum->unmatched = overrides_describe(ov, named, body);
+	}
+out:
+	rec_writer_abort(wj);
+	rec_writer_abort(wh);
+	rec_writer_abort(wr);
+	json_decref(rec);
+	json_decref(app);
+	json_decref(named);
+	json_decref(refs);
+	csv_writer_release(&ch);
+	csv_writer_release(&cr);
+	transform_ctx_free(c);
+	app_sources_release(&src);
+	app_stream_release(&as);
 	return rc;
 }
 
 int transform_stage(struct run *r, struct err *e)
 {
-	struct buf text = BUF_INIT, body = BUF_INIT, csv = BUF_INIT;
+	struct buf text = BUF_INIT, body = BUF_INIT;
 	struct pipeline *p = NULL;
 	struct overrides *ov = NULL;
-	json_t *x = NULL, *hires = NULL, *rej = NULL, *el;
+	struct transform_summary sum;
 	static const char *const paths[] = { "transform/", NULL };
 	char subject[128], nh[32], nr[32], nrev[32], oid[41];
 	struct trailer tr[4];
-	size_t i, review = 0, hired = 0;
 	bool committed = false;
 	int rc;
 
@@ -1632,47 +2290,17 @@ int transform_stage(struct run *r, struct err *e)
 	}
 	if (rc < 0)
 		goto out;
-	if ((rc = load_extract(r->stg, &x, e)) < 0)
+	if ((rc = transform_write(r->stg, p, ov, &sum, &body, e)) < 0)
 		goto out;
-	if ((rc = transform_records(p, x, ov, &hires, &rej, e)) < 0)
-		goto out;
+	if (sum.unmatched)
+		log_warn("transform: %zu override(s) in overrides.csv match no hired application",
+			 sum.unmatched);
 
-	json_array_foreach (json_object_get(x, "applications"), i, el) {
-		const char *st = json_get_str(el, "status");
-
-		hired += !st || strcmp(st, "Hired") == 0;
-	}
-	json_array_foreach (hires, i, el)
-		review += json_object_get(el, "review") != NULL;
-	json_array_foreach (rej, i, el)
-		log_warn("transform: set aside %s (%s): %s", json_get_str(el, "id"),
-			 json_get_str(el, "candidate"), json_get_str(el, "reason"));
-
-	if ((rc = snapshot_write_json(r->stg, "transform/new_hires.json", hires, e)) < 0)
-		goto out;
-	transform_hires_csv(hires, &csv);
-	if ((rc = staging_write(r->stg, "transform/new_hires.csv", csv.data, csv.len, e)) < 0)
-		goto out;
-	buf_reset(&csv);
-	transform_rejects_csv(rej, &csv);
-	if ((rc = staging_write(r->stg, "transform/rejects.csv", csv.data, csv.len, e)) < 0)
-		goto out;
-
-	if (overrides_count(ov)) {
-		size_t unmatched;
-
-		buf_adds(&body, "Overrides applied (overrides.csv):\n");
-		unmatched = overrides_describe(ov, json_object_get(x, "applications"), &body);
-		if (unmatched)
-			log_warn("transform: %zu override(s) in overrides.csv match no hired "
-				 "application",
-				 unmatched);
-	}
 	snprintf(subject, sizeof(subject), "transform: %zu hires, %zu set aside, %zu to review",
-		 json_array_size(hires), json_array_size(rej), review);
-	snprintf(nh, sizeof(nh), "%zu", json_array_size(hires));
-	snprintf(nr, sizeof(nr), "%zu", json_array_size(rej));
-	snprintf(nrev, sizeof(nrev), "%zu", review);
+		 sum.hires, sum.rejects, sum.review);
+	snprintf(nh, sizeof(nh), "%zu", sum.hires);
+	snprintf(nr, sizeof(nr), "%zu", sum.rejects);
+	snprintf(nrev, sizeof(nrev), "%zu", sum.review);
 	tr[0] = (struct trailer){ "Hires", nh };
 	tr[1] = (struct trailer){ "Rejected", nr };
 	tr[2] = (struct trailer){ "Review", nrev };
@@ -1682,18 +2310,14 @@ int transform_stage(struct run *r, struct err *e)
 		goto out;
 	if (committed)
 		r->committed = true;
-	r->counts.extracted = (long)hired;
-	r->counts.rejected = (long)json_array_size(rej);
+	r->counts.extracted = (long)sum.hired;
+	r->counts.rejected = (long)sum.rejects;
 	run_stage_done(r, "transform");
-	log_info("transform: %zu hires, %zu set aside, %zu to review%s", json_array_size(hires),
-		 json_array_size(rej), review, committed ? "" : " (unchanged)");
+	log_info("transform: %zu hires, %zu set aside, %zu to review%s", sum.hires, sum.rejects,
+		 sum.review, committed ? "" : " (unchanged)");
 out:
-	json_decref(hires);
-	json_decref(rej);
-	json_decref(x);
 	overrides_free(ov);
 	pipeline_free(p);
-	buf_release(&csv);
 	buf_release(&body);
 	buf_release(&text);
 	return rc;

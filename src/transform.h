@@ -29,6 +29,7 @@
 #include "pipeline.h"
 
 struct run;
+struct staging;
 
 /* ---- overrides.csv ---- */
 
@@ -61,15 +62,53 @@ size_t overrides_describe(const struct overrides *ov, const json_t *applications
 extern const char *const transform_inputs[];
 
 /*
+ * What every hire is mapped with: the pipeline, the overrides and the small
+ * reference lists. `refs` is an object with the arrays departments,
+ * locations, users and custom_fields (an absent key counts as empty); `p`,
+ * `ov` (may be NULL) and `refs` are borrowed and must outlive the context.
+ * A configuration problem that concerns every hire (a pipeline custom field
+ * absent from custom_fields, a type that cannot apply to the Ashby field) is
+ * ERR_INVALID. Caller frees with transform_ctx_free() (NULL is fine).
+ */
+struct transform_ctx;
+int transform_ctx_new(struct transform_ctx **out, const struct pipeline *p, const json_t *refs,
+		      const struct overrides *ov, struct err *e);
+void transform_ctx_free(struct transform_ctx *c);
+
+/* Whether an application counts as hired: status "Hired", or no status. */
+bool transform_app_hired(const json_t *app);
+/* The ids an application points to (its candidate, its job), borrowed from `app`; NULL when absent. */
+const char *transform_app_candidate_id(const json_t *app);
+const char *transform_app_job_id(const json_t *app);
+
+/* One hired application and what it points to (all borrowed, each but `app` may be NULL). */
+struct transform_input {
+	const json_t *app; /* the Ashby application (it has an "id") */
+	const json_t
+		*candidate;   /* the candidate of transform_app_candidate_id() in candidates.json */
+	const json_t *offers; /* the array of its offers ("applicationId"), in file order */
+	const json_t *job;    /* the job of transform_app_job_id() in jobs.json */
+	const json_t *file;   /* its entry in state.json's "files" */
+};
+
+/*
+ * Map one hired application: returns 1 with *out its new_hires.json record,
+ * or 0 with *out its reject {id, candidate, fields, reason} (a problem with
+ * one hire sets that hire aside). *out is a new reference. Pure: the same
+ * input gives the same record.
+ */
+int transform_application(const struct transform_ctx *c, const struct transform_input *in,
+			  json_t **out);
+
+/*
  * Map every Hired application of `extract` (an object with the arrays
  * applications, candidates, offers, jobs, departments, locations, users,
  * custom_fields and the object state; an absent key counts as empty) into
  * *new_hires (array of records sorted by id) and *rejects (array of
  * {id, candidate, fields, reason} sorted by id). Both are new references.
- * `ov` may be NULL. A configuration problem that concerns every hire (a
- * pipeline custom field absent from custom_fields, a type that cannot apply
- * to the Ashby field) fails the whole call with ERR_INVALID; a problem with
- * one hire sets that hire aside.
+ * `ov` may be NULL. Of two applications with the same id the first stands.
+ * Fails as transform_ctx_new() does. A whole-object form of
+ * transform_write(), for tests and golden cases: the two give the same bytes.
  */
 int transform_records(const struct pipeline *p, const json_t *extract, const struct overrides *ov,
 		      json_t **new_hires, json_t **rejects, struct err *e);
@@ -78,10 +117,32 @@ int transform_records(const struct pipeline *p, const json_t *extract, const str
 void transform_hires_csv(const json_t *new_hires, struct buf *out);
 void transform_rejects_csv(const json_t *rejects, struct buf *out);
 
+/* ---- the stage ---- */
+
+struct transform_summary {
+	size_t hired;	  /* applications Hired (or without a status) in extract/ */
+	size_t hires;	  /* records written to new_hires.json */
+	size_t rejects;	  /* hires set aside (rejects.csv) */
+	size_t review;	  /* hires whose name split needs a look */
+	size_t unmatched; /* overrides naming no application */
+};
+
 /*
- * The stage: read pipeline.json, extract/ and overrides.csv from r->stg,
- * write transform/ and commit it (stage "transform"; nothing when unchanged).
- * Sets r->counts.extracted and r->counts.rejected.
+ * Read extract/ of `s` a record at a time and write transform/new_hires.json,
+ * new_hires.csv and rejects.csv (each replaced atomically, untouched when the
+ * bytes are the same); no commit. Holds one application at a time plus
+ * id -> offset indexes of candidates, offers, jobs and state.json's files.
+ * When `ov` holds overrides, appends to `body` the commit body that lists
+ * them. Logs each hire set aside. ERR_NOTFOUND when
+ * extract/applications.json is absent.
+ */
+int transform_write(struct staging *s, const struct pipeline *p, const struct overrides *ov,
+		    struct transform_summary *sum, struct buf *body, struct err *e);
+
+/*
+ * The stage: read pipeline.json and overrides.csv from r->stg, then
+ * transform_write() and commit transform/ (stage "transform"; nothing when
+ * unchanged). Sets r->counts.extracted and r->counts.rejected.
  */
 int transform_stage(struct run *r, struct err *e);
 

@@ -17,7 +17,9 @@ to), injects a fixed latency on every request (BENCH_LATENCY_MS, default 50), an
              at 10,000 hires and 50 ms a serial backfill alone would take over an hour)
 
 Requests are counted from the emulators' request logs (Ashby API calls apart from offer-letter
-downloads), wall time with a monotonic clock, CPU time and peak RSS of the tool from wait4().
+downloads), wall time with a monotonic clock, CPU time of the tool from wait4(), its peak RSS
+through GNU time (/usr/bin/time, Debian package `time`; wait4() would add the resident set of
+the forked Python to it) or, without it, wait4().
 
 Then the soak (BENCH_SOAK hires, default 1000; 0 skips it): the same set-up with 5% of all
 requests failing at random on both APIs (BENCH_SOAK_RATE: 429, 503, connections dropped before
@@ -53,6 +55,8 @@ TARGETS = {
 
 ASHBY_KEY = "demo-key-full"
 HUMAANS_TOKEN = "demo-token"
+# Peak RSS through GNU time (Debian package `time`) when it is there: see Tool.invoke.
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
 def log(msg):
@@ -136,7 +140,12 @@ class Tool:
         """Run the tool once: (exit status, wall s, cpu s, peak RSS in KiB, stderr path)."""
         self.n += 1
         errp = os.path.join(self.logdir, "%03d-%s.stderr" % (self.n, label))
+        rssp = os.path.join(self.logdir, "%03d-%s.rss" % (self.n, label))
         argv = [self.binary] + (["-C", staging] if staging else []) + args
+        if GNU_TIME:
+            # The child of a forked Python inherits Python's resident set in its
+            # ru_maxrss; GNU time forks the tool from a small process instead.
+            argv = [GNU_TIME, "-f", "%M", "-o", rssp] + argv
         with open(errp, "w") as err, open(os.devnull, "w") as out:
             t0 = time.monotonic()
             proc = subprocess.Popen(argv, stdout=out, stderr=err, env=self.env)
@@ -154,10 +163,17 @@ class Tool:
         proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
             else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1)
         cpu = ru.ru_utime + ru.ru_stime
+        peak = ru.ru_maxrss
+        if GNU_TIME:
+            try:
+                with open(rssp) as f:
+                    peak = int(f.read().split()[-1])
+            except (OSError, ValueError, IndexError):
+                pass
         if not label.startswith("probe-"):
             log("  %s: exit %d, %.1f s, cpu %.1f s, peak %.1f MB" % (
-                " ".join(args), proc.returncode, wall, cpu, ru.ru_maxrss / 1024.0))
-        return proc.returncode, wall, cpu, ru.ru_maxrss, errp
+                " ".join(args), proc.returncode, wall, cpu, peak / 1024.0))
+        return proc.returncode, wall, cpu, peak, errp
 
     def is_built(self, command):
         """Whether `command` is built (a placeholder says 'is not built yet')."""

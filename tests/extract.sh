@@ -26,6 +26,11 @@ emu_start() { # an emulator on the demo org; its URL in $URL and ASHBY_BASE_URL
 }
 emu_stop() { kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null; TEST_CLEANUP=; }
 
+canonical_state() { # state.json holds what snapshot_dump gives (it is written an entry at a time)
+	"$PYTHON3" -c 'import json, sys
+b = open(sys.argv[1], encoding="utf-8").read()
+sys.exit(b != json.dumps(json.loads(b), indent=2, sort_keys=True, ensure_ascii=False) + "\n")' "$X/state.json"
+}
 ctl() { # ctl PATH JSON: a control call to the emulator
 	"$PYTHON3" -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode())).read()' \
@@ -99,6 +104,7 @@ is "$(v 13)" "extract/files/$APP1/Offer_Letter_-_Bennett_signed.pdf" "the signed
 is "$(v 14)" "Offer Letter - Kowalski.pdf" "the unsigned letter when there is no signed one"
 is "$(v 15)" "$(sha256sum "$L1" | cut -d' ' -f1)" "state.json holds the letter's sha256"
 is "$(v 16)" "$(wc -c <"$L1" | tr -d ' ')" "and its size"
+canonical_state; ok $? "state.json is canonical JSON"
 head -c 5 "$L1" | grep -q '%PDF-'; ok $? "the letter is the PDF as downloaded"
 is "$(tail -c 1 "$X/applications.json" | od -An -c | tr -d ' ')" '\n' "snapshots end with a newline"
 grep -q '"Zoë Müller"' "$X/candidates.json"; ok $? "UTF-8 names are kept as they are"
@@ -161,6 +167,7 @@ test "$(v 5)" != "$tok"; ok $? "the new sync token is stored"
 test "$(head_of "$S")" != "$h"; ok $? "a commit is made"
 is "$(git -C "$S" diff --name-only HEAD~1 HEAD | sort | tr '\n' ' ')" \
 	"extract/applications.json extract/state.json " "the commit holds the application and the token"
+canonical_state; ok $? "state.json rewritten by an incremental pass is canonical"
 
 # 4. A hire that leaves Hired is dropped; an application newly Hired is read with its offers.
 ctl mutate '{"ops": [{"collection": "applications", "id": "'$APP5'", "set": {"status": "Archived"}},
@@ -176,6 +183,7 @@ Q "$m" '"'$APP5'" in [a["id"] for a in J("applications")]' \
 is "$(v 1)" False "it is dropped"
 test ! -e "$X/files/$APP5/Offer_Letter_-_Kierkegaard_signed.pdf"; ok $? "its letter is removed"
 is "$(v 5)" False "and forgotten in state.json"
+canonical_state; ok $? "and state.json stays canonical"
 is "$(v 2)" True "the new hire is staged"
 is "$(v 3)" "[{'applicationId': '$APP102', 'limit': 100}]" "its offers are read by application"
 is "$(v 4)" 1 "and staged"

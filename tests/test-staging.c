@@ -323,6 +323,27 @@ static void test_write_commit(void)
 	rc = staging_read_at(s, "HEAD", "extract/files/app-1/offer.pdf", &b, &e);
 	is_int(rc, ERR_NOTFOUND, "the deleted file is gone at HEAD");
 	buf_reset(&b);
+	/* A leftover temporary file is ignored; a new file in a new directory is not. */
+	p = path_in("stage/extract/.applications.json.tmp-abc123");
+	write_file(p, "partial");
+	free(p);
+	staging_write(s, "extract/files/app-2/offer.pdf", "%PDF-2", 6, &e);
+	rc = staging_commit(s, extract, "extract", "20261128T020000Z", "extract: new file", NULL,
+			    NULL, 0, c2, &committed, &e);
+	ok(rc == 0 && committed, "a new file in a new directory is committed");
+	rc = staging_read_at(s, "HEAD", "extract/files/app-2/offer.pdf", &b, &e);
+	ok(rc == 0 && strcmp(b.data, "%PDF-2") == 0, "and is at HEAD");
+	buf_reset(&b);
+	rc = staging_read_at(s, "HEAD", "extract/.applications.json.tmp-abc123", &b, &e);
+	is_int(rc, ERR_NOTFOUND, "an ignored temporary file is not committed");
+	buf_reset(&b);
+	p = path_in("stage/extract/.applications.json.tmp-abc123");
+	unlink(p);
+	free(p);
+	staging_remove(s, "extract/files", &e);
+	rc = staging_commit(s, extract, "extract", "20261128T020000Z", "extract: gone", NULL, NULL,
+			    0, c2, &committed, &e);
+	ok(rc == 0 && committed, "and its deletion is committed");
 	rc = staging_read_at(s, c1, "extract/files/app-1/offer.pdf", &b, &e);
 	ok(rc == 0 && strcmp(b.data, "%PDF") == 0, "and still there at the older commit");
 	buf_reset(&b);

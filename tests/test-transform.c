@@ -1,15 +1,22 @@
 /*
  * Unit tests: transform conversions (dates, money, custom field types, email
  * and currency syntax), pipeline validation messages, overrides.csv parsing,
- * and the mapping rules of transform_records on small inline extracts.
+ * the mapping rules of transform_records on small inline extracts, and that
+ * the streamed stage (transform_write over a staging repo) writes the same
+ * bytes as transform_records.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
+#include "log.h"
 #include "pipeline.h"
+#include "snapshot.h"
+#include "staging.h"
 #include "tap.h"
 #include "transform.h"
 #include "xalloc.h"
@@ -912,6 +919,264 @@ static void test_determinism(void)
 	outcome_release(&b);
 }
 
+/* ---- the streamed stage agrees with transform_records ---- */
+
+static struct staging *stg;
+
+/*
+ * Put `x` into extract/ (each member as its file, written as is: an array
+ * out of order stays so; an absent member leaves no file), extract/state.json
+ * as `state_raw` when given.
+ */
+static void put_extract(const json_t *x, const char *state_raw)
+{
+	struct err e = ERR_INIT;
+	size_t i;
+
+	for (i = 0; transform_inputs[i]; i++) {
+		char path[64];
+		const json_t *v = json_object_get(x, transform_inputs[i]);
+
+		snprintf(path, sizeof(path), "extract/%s.json", transform_inputs[i]);
+		if (staging_remove(stg, path, &e) < 0 && e.code != ERR_NOTFOUND)
+			diag("remove %s: %s", path, e.msg);
+		err_clear(&e);
+		if (strcmp(transform_inputs[i], "state") == 0 && state_raw) {
+			if (staging_write(stg, path, state_raw, strlen(state_raw), &e) < 0)
+				diag("write %s: %s", path, e.msg);
+		} else if (v && snapshot_write_json(stg, path, v, &e) < 0) {
+			diag("write %s: %s", path, e.msg);
+		}
+	}
+}
+
+static char *read_staged(const char *relpath)
+{
+	struct err e = ERR_INIT;
+	struct buf b = BUF_INIT;
+
+	if (staging_read(stg, relpath, &b, &e) < 0) {
+		diag("read %s: %s", relpath, e.msg);
+		buf_release(&b);
+		return xstrdup("");
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* is_str()/is_int() with the case's name before the label. */
+static void same_str(const char *got, const char *want, const char *name, const char *what)
+{
+	char *label = xasprintf("%s: %s", name, what);
+
+	is_str(got, want, label);
+	free(label);
+}
+
+static void same_int(long long got, long long want, const char *name, const char *what)
+{
+	char *label = xasprintf("%s: %s", name, what);
+
+	is_int(got, want, label);
+	free(label);
+}
+
+/*
+ * Run transform_records over `x` and transform_write over the same extract in
+ * the staging repo; the three files, the overrides listing and the counts
+ * must agree. `state_raw` (may be NULL) is state.json's text for the stage;
+ * `x`'s "state" must then be its parsed value. Steals `x`.
+ */
+static void agree(const char *name, const char *pipeline_json, json_t *x, const char *overrides,
+		  const char *state_raw)
+{
+	struct err e1 = ERR_INIT, e2 = ERR_INIT;
+	struct pipeline *p = NULL;
+	struct overrides *ov = NULL;
+	struct transform_summary sum;
+	struct buf want = BUF_INIT, body = BUF_INIT, wbody = BUF_INIT;
+	json_t *hires = NULL, *rejects = NULL, *el;
+	size_t i, hired = 0, review = 0;
+	char *got;
+	int rc1, rc2;
+
+	if (pipeline_parse(&p, pipeline_json, strlen(pipeline_json), "pipeline.json", &e1) < 0 ||
+	    (overrides &&
+	     overrides_parse(&ov, overrides, strlen(overrides), "overrides.csv", &e1) < 0)) {
+		ok(0, "%s: setup: %s", name, e1.msg);
+		goto out;
+	}
+	put_extract(x, state_raw);
+	rc1 = transform_records(p, x, ov, &hires, &rejects, &e1);
+	rc2 = transform_write(stg, p, ov, &sum, &body, &e2);
+	same_int(rc2, rc1, name, "the stage and transform_records give the same result");
+	if (rc1 < 0 || rc2 < 0) {
+		same_str(e2.msg, e1.msg, name, "and the same message");
+		goto out;
+	}
+	snapshot_dump(hires, &want, &e1);
+	got = read_staged("transform/new_hires.json");
+	same_str(got, want.data, name, "new_hires.json agrees");
+	free(got);
+	buf_reset(&want);
+	transform_hires_csv(hires, &want);
+	got = read_staged("transform/new_hires.csv");
+	same_str(got, want.data, name, "new_hires.csv agrees");
+	free(got);
+	buf_reset(&want);
+	transform_rejects_csv(rejects, &want);
+	got = read_staged("transform/rejects.csv");
+	same_str(got, want.data, name, "rejects.csv agrees");
+	free(got);
+
+	if (overrides_count(ov)) {
+		buf_adds(&wbody, "Overrides applied (overrides.csv):\n");
+		same_int((long long)sum.unmatched,
+			 (long long)overrides_describe(ov, json_object_get(x, "applications"),
+						       &wbody),
+			 name, "the same overrides match no application");
+	}
+	same_str(body.data, wbody.data, name, "the overrides are listed alike");
+	json_array_foreach (json_object_get(x, "applications"), i, el)
+		hired += transform_app_hired(el);
+	json_array_foreach (hires, i, el)
+		review += json_object_get(el, "review") != NULL;
+	ok(sum.hired == hired && sum.hires == json_array_size(hires) &&
+		   sum.rejects == json_array_size(rejects) && sum.review == review,
+	   "%s: the counts agree (%zu hired, %zu hires, %zu set aside, %zu to review)", name,
+	   sum.hired, sum.hires, sum.rejects, sum.review);
+out:
+	json_decref(hires);
+	json_decref(rejects);
+	json_decref(x);
+	overrides_free(ov);
+	pipeline_free(p);
+	buf_release(&want);
+	buf_release(&body);
+	buf_release(&wbody);
+}
+
+static json_t *app_variant(const json_t *base, const char *id, const char *status, bool job)
+{
+	json_t *a = json_deep_copy(base);
+
+	if (id)
+		json_object_set_new(a, "id", json_string(id));
+	else
+		json_object_del(a, "id");
+	if (status)
+		json_object_set_new(a, "status", json_string(status));
+	else
+		json_object_del(a, "status");
+	if (!job)
+		json_object_del(a, "job");
+	return a;
+}
+
+static void test_stream_agrees(void)
+{
+	json_t *x, *apps, *app1;
+
+	agree("base", default_pipeline, J(base_extract), NULL, NULL);
+
+	/* Out of id order, with the same id twice (the first stands), no id, no status. */
+	x = J(base_extract);
+	app1 = json_deep_copy(json_array_get(json_get_arr(x, "applications"), 0));
+	apps = json_array();
+	json_array_append_new(apps, app_variant(app1, "app_3", "Hired", true));
+	json_array_append_new(apps, app_variant(app1, "app_1", "Hired", true));
+	json_array_append_new(apps, app_variant(app1, "app_0", "Archived", true));
+	json_array_append_new(apps, app_variant(app1, "app_1", "Hired", false));
+	json_array_append_new(apps, app_variant(app1, NULL, "Hired", true));
+	json_array_append_new(apps, app_variant(app1, "app_2", NULL, false));
+	json_object_set_new(x, "applications", apps);
+	agree("out of order", default_pipeline, json_deep_copy(x), NULL, NULL);
+
+	/* The same in id order: read straight through. */
+	apps = json_array();
+	json_array_append_new(apps, app_variant(app1, "app_0", "Archived", true));
+	json_array_append_new(apps, app_variant(app1, "app_1", "Hired", false));
+	json_array_append_new(apps, app_variant(app1, "app_1", "Hired", true));
+	json_array_append_new(apps, app_variant(app1, "app_2", NULL, true));
+	json_array_append_new(apps, app_variant(app1, "app_3", "Hired", false));
+	json_object_set_new(x, "applications", apps);
+	agree("in order, an id twice", default_pipeline, json_deep_copy(x),
+	      "application_id,field,value\napp_0,lastName,Archived\nnope,firstName,Y\n"
+	      "app_3,jobTitle,Boss\n",
+	      NULL);
+
+	/* No candidates, offers, jobs or state: the applications' own objects stand. */
+	json_object_del(x, "candidates");
+	json_object_del(x, "offers");
+	json_object_del(x, "jobs");
+	json_object_del(x, "state");
+	agree("absent files", default_pipeline, x, NULL, NULL);
+
+	/* state.json as any JSON writer may have it: an escaped key, odd values, nested members. */
+	x = J(base_extract);
+	json_array_append_new(json_get_arr(x, "applications"),
+			      app_variant(json_array_get(json_get_arr(x, "applications"), 0),
+					  "app_2", "Hired", true));
+	{
+		static const char state[] =
+			"{\"syncTokens\": {\"a\": \"}]\\\"[{\", \"b\": [1, {\"c\": null}]},"
+			" \"files\" : {\"app\\u005f1\": {\"name\": \"o.pdf\", \"path\": "
+			"\"extract/files/app_1/o.pdf\", \"sha256\": \"abc\"},\n"
+			"  \"app_2\": \"not an object\", \"zz\": 12.5 }, \"more\": true}";
+
+		json_object_set_new(x, "state", J(state));
+		agree("state.json in another layout", default_pipeline, x, NULL, state);
+	}
+
+	x = J(base_extract);
+	json_object_set_new(x, "applications", json_array());
+	agree("no applications", default_pipeline, x, NULL, NULL);
+
+	/* A configuration error fails both with the same message. */
+	agree("a custom field that is not in custom_fields",
+	      "{\"version\": 1, \"customFields\": ["
+	      " {\"from\": {\"object\": \"Candidate\", \"title\": \"Nope\"}, \"to\": "
+	      "{\"customField\": \"Nope\", \"section\": \"basics\"}, \"type\": \"text\"}]}",
+	      J(base_extract), NULL, NULL);
+	json_decref(app1);
+}
+
+static int with_staging_repo(void (*fn)(void))
+{
+	struct err e = ERR_INIT;
+	char tmp[256], repo[300], pipeline[300], *cmd;
+	bool created;
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s/a2h-transform.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return -1;
+	}
+	setenv("HOME", tmp, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	git_libgit2_init();
+	log_setup(LOG_QUIET, false); /* the stage logs each hire set aside */
+	snprintf(pipeline, sizeof(pipeline), "%s/pipeline.json", tmp);
+	snprintf(repo, sizeof(repo), "%s/stage", tmp);
+	f = fopen(pipeline, "w");
+	if (!f || fputs("{\"version\": 1}\n", f) < 0 || fclose(f) != 0 ||
+	    staging_init(repo, pipeline, NULL, &created, &e) < 0 ||
+	    staging_open(&stg, repo, &e) < 0) {
+		printf("Bail out! %s\n", e.msg);
+		return -1;
+	}
+	fn();
+	staging_close(stg);
+	stg = NULL;
+	git_libgit2_shutdown();
+	cmd = xasprintf("rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		diag("could not remove %s", tmp);
+	free(cmd);
+	return 0;
+}
+
 int main(void)
 {
 	test_dates();
@@ -926,5 +1191,7 @@ int main(void)
 	test_records();
 	test_records_custom();
 	test_determinism();
+	if (with_staging_repo(test_stream_agrees) < 0)
+		return 1;
 	return tap_done();
 }
