@@ -16,15 +16,17 @@
 #include "http.h"
 #include "humaans.h"
 #include "jsonutil.h"
+#include "ledger.h"
 #include "log.h"
 #include "plan.h"
+#include "records.h"
 #include "run.h"
 #include "snapshot.h"
 #include "staging.h"
 #include "xalloc.h"
 
 #define JOURNAL "load/journal.jsonl"
-#define LEDGER "load/ledger.json"
+#define PLAN_FILE "plan/plan.json"
 
 /*
  * Humaans contract assumptions apply relies on (api/humaans.md):
@@ -44,16 +46,28 @@
  */
 #define MAX_SENDS 2 /* sends of one step in one run: the first and one after a lookup */
 
+/*
+ * Hires under way at once: a few per connection (--jobs), so that a hire
+ * waiting for a retry or between two steps never leaves a connection idle.
+ * The operations are read from plan.json as hires finish, so memory does not
+ * grow with the number of hires.
+ */
+#define WINDOW_PER_JOB 4
+#define WINDOW_MIN 16
+
 struct applier;
 
+/* One hire under way; freed by job_end(), after which nothing may touch it. */
 struct hire_job {
 	struct applier *ax;
-	const json_t *op; /* borrowed from the plan */
-	const char *app, *name, *email, *action;
-	const json_t *steps;
-	size_t next; /* the step in progress */
-	int sends;   /* sends of the current step in this run */
-	bool did_work, done, failed;
+	size_t slot; /* index in ax->slots */
+	json_t *op;  /* owned: the operation, read from the plan */
+	json_t *en;  /* owned: the hire's ledger entry (NULL until it has one) */
+	const char *app, *name, *email, *action; /* borrowed from op */
+	const json_t *steps;			 /* borrowed from op */
+	size_t next;				 /* the step in progress */
+	int sends;				 /* sends of the current step in this run */
+	bool did_work, failed;
 	char *person_id; /* $personId, once known */
 	char *file_id;	 /* $fileId, the last file uploaded */
 };
@@ -61,11 +75,14 @@ struct hire_job {
 struct applier {
 	struct run *r;
 	struct humaans_batch *hb;
-	json_t *ledger;	  /* owned */
-	json_t *pending;  /* owned: "<app>#<step>" -> true */
-	json_t *done;	  /* owned: "<app>#<step>" -> id, completed per the journal */
-	const char *prid; /* the plan's Run-Id (r->plan_run_id) */
-	struct hire_job *jobs;
+	struct ledger *ledger;	 /* owned */
+	struct rec_reader *ops;	 /* owned: the plan's operations */
+	json_t *pending;	 /* owned: "<app>#<step>" -> true */
+	json_t *done;		 /* owned: "<app>#<step>" -> id, completed per the journal */
+	const char *prid;	 /* the plan's Run-Id (r->plan_run_id) */
+	struct hire_job **slots; /* owned: the hires under way (NULL: a free slot) */
+	size_t window, active;	 /* slots, and how many are taken */
+	bool feeding;		 /* feed() is on the stack */
 	size_t njobs, ndone;
 	long created, changed, failed, uncertain, writes;
 };
@@ -121,94 +138,163 @@ static int journal_write(struct run *r, const char *prid, struct jline *l, struc
 	return rc;
 }
 
-/*
- * The next line of a journal text, parsed (new reference), advancing *p past
- * it; NULL for an empty or torn line (a kill mid-append), which carries nothing.
- */
-static json_t *journal_next(const char **p, const char *end)
-{
-	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	json_t *l = n ? json_loadb(*p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+/* What to do with one parsed journal line (borrowed). */
+typedef int (*journal_line_fn)(void *ctx, const json_t *l, struct err *e);
 
-	*p += n + (nl ? 1 : 0);
-	return l;
+/*
+ * Each line of a journal text, parsed. An empty or torn line (a kill
+ * mid-append) carries nothing and is skipped.
+ */
+static int journal_each_text(const char *text, size_t len, journal_line_fn fn, void *ctx,
+			     struct err *e)
+{
+	const char *p = text, *end = text + len;
+	int rc = 0;
+
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_t *l = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+		p += n + (nl ? 1 : 0);
+		if (l)
+			rc = fn(ctx, l, e);
+		json_decref(l);
+	}
+	return rc;
 }
 
 /*
- * Read a journal: `pending` gets the steps of plan `prid` whose outcome is
- * unknown (begin without end, or uncertain), `done` (may be NULL) the steps
- * that completed with the id they produced (a kill between the journal's end
- * line and the ledger write loses nothing), `touched` (may be NULL) the
- * applications with any line.
+ * The same over load/journal.jsonl, read a line at a time (it grows by a few
+ * lines per write: tens of megabytes after a large backfill). Absent: no line.
  */
-static int journal_scan(const char *text, size_t len, const char *prid, json_t *pending,
-			json_t *done, json_t *touched, struct err *e)
+static int journal_each(struct staging *s, journal_line_fn fn, void *ctx, struct err *e)
 {
-	const char *p = text, *end = text + len;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+	int rc = staging_fopen(s, JOURNAL, &f, e);
 
-	(void)e;
-	while (p < end) {
-		json_t *l = journal_next(&p, end);
-		const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
-			   *outcome = json_get_str(l, "outcome"),
-			   *lp = json_get_str(l, "planRunId");
-		json_t *st = json_object_get(l, "step");
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
+		json_t *l = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
 
-		/* A torn last line (killed mid-append) carries nothing to resume. */
-		if (!l || !app || !phase || !lp || strcmp(lp, prid) != 0) {
-			json_decref(l);
-			continue;
-		}
-		if (strcmp(phase, "forget") == 0) {
-			/* delete-new-hire removed the hire: its earlier steps no longer exist. */
-			char prefix[512];
-			const char *k;
-			json_t *v, *objs[3] = { pending, done, touched };
-			void *tmp;
-			size_t o, plen = (size_t)snprintf(prefix, sizeof(prefix), "%s#", app);
-
-			for (o = 0; o < 3; o++) {
-				if (!objs[o])
-					continue;
-				json_object_foreach_safe (objs[o], tmp, k, v) {
-					(void)v;
-					if (strncmp(k, prefix, plen) == 0 || strcmp(k, app) == 0)
-						json_object_del(objs[o], k);
-				}
-			}
-			json_decref(l);
-			continue;
-		}
-		if (touched)
-			json_object_set_new(touched, app, json_true());
-		if (json_is_integer(st)) {
-			char key[512];
-
-			const char *id = json_get_str(json_object_get(l, "ids"), "id");
-			bool ok = outcome &&
-				  (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0);
-
-			snprintf(key, sizeof(key), "%s#%lld", app,
-				 (long long)json_integer_value(st));
-			/* The last word on a step wins. */
-			if (strcmp(phase, "begin") == 0 ||
-			    (outcome && strcmp(outcome, "uncertain") == 0)) {
-				json_object_set_new(pending, key, json_true());
-				if (done)
-					json_object_del(done, key);
-			} else if (ok &&
-				   (strcmp(phase, "end") == 0 || strcmp(phase, "lookup") == 0)) {
-				json_object_del(pending, key);
-				if (done)
-					json_object_set_new(done, key, json_string(id ? id : ""));
-			} else if (strcmp(phase, "end") == 0) {
-				json_object_del(pending, key);
-				if (done)
-					json_object_del(done, key);
-			}
-		}
+		if (l)
+			rc = fn(ctx, l, e);
 		json_decref(l);
+	}
+	if (rc == 0 && ferror(f))
+		rc = err_set(e, ERR_IO, "cannot read %s", JOURNAL);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Reading a journal for plan `prid`: `pending` gets the steps whose outcome
+ * is unknown (begin without end, or uncertain), `done` (may be NULL) the
+ * steps that completed with the id they produced (a kill between the
+ * journal's end line and the ledger write loses nothing), `touched` (may be
+ * NULL) the applications with any line.
+ *
+ * With `ledger`, what the ledger already says is left out, so the maps hold
+ * only the hires an interrupted apply left unfinished, not every step of
+ * every hire: a hire whose entry is of this plan is exempt from the stale
+ * check anyway (not touched), and its steps before stepsDone are never
+ * looked at again (neither pending nor done).
+ */
+struct jscan {
+	const char *prid;
+	json_t *pending, *done, *touched; /* borrowed */
+	struct ledger *ledger;		  /* borrowed, may be NULL */
+	char *app;	/* owned: the application `this_plan` and `steps` are of */
+	bool this_plan; /* its ledger entry is of plan prid */
+	long steps;	/* its stepsDone then */
+};
+
+static int jscan_ledger(struct jscan *sc, const char *app, struct err *e)
+{
+	json_t *en = NULL;
+	const char *lp;
+	int rc;
+
+	if (sc->app && strcmp(sc->app, app) == 0)
+		return 0;
+	free(sc->app);
+	sc->app = NULL;
+	if ((rc = ledger_get(sc->ledger, app, &en, e)) < 0)
+		return rc;
+	lp = json_get_str(en, "planRunId");
+	sc->this_plan = lp && strcmp(lp, sc->prid) == 0;
+	sc->steps = json_is_integer(json_object_get(en, "stepsDone"))
+			    ? (long)json_integer_value(json_object_get(en, "stepsDone"))
+			    : 0;
+	sc->app = xstrdup(app);
+	json_decref(en);
+	return 0;
+}
+
+static int jscan_line(void *ctx, const json_t *l, struct err *e)
+{
+	struct jscan *sc = ctx;
+	const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
+		   *outcome = json_get_str(l, "outcome"), *lp = json_get_str(l, "planRunId");
+	json_t *st = json_object_get(l, "step");
+	int rc;
+
+	if (!app || !phase || !lp || strcmp(lp, sc->prid) != 0)
+		return 0;
+	if (strcmp(phase, "forget") == 0) {
+		/* delete-new-hire removed the hire: its earlier steps no longer exist. */
+		char prefix[512];
+		const char *k;
+		json_t *v, *objs[3] = { sc->pending, sc->done, sc->touched };
+		void *tmp;
+		size_t o, plen = (size_t)snprintf(prefix, sizeof(prefix), "%s#", app);
+
+		for (o = 0; o < 3; o++) {
+			if (!objs[o])
+				continue;
+			json_object_foreach_safe (objs[o], tmp, k, v) {
+				(void)v;
+				if (strncmp(k, prefix, plen) == 0 || strcmp(k, app) == 0)
+					json_object_del(objs[o], k);
+			}
+		}
+		return 0;
+	}
+	if (sc->ledger && (rc = jscan_ledger(sc, app, e)) < 0)
+		return rc;
+	if (sc->touched && !(sc->ledger && sc->this_plan))
+		json_object_set_new(sc->touched, app, json_true());
+	if (json_is_integer(st)) {
+		char key[512];
+		const char *id = json_get_str(json_object_get(l, "ids"), "id");
+		bool ok = outcome && (strcmp(outcome, "ok") == 0 || strcmp(outcome, "found") == 0);
+
+		if (sc->ledger && sc->this_plan && json_integer_value(st) < sc->steps)
+			return 0;
+		snprintf(key, sizeof(key), "%s#%lld", app, (long long)json_integer_value(st));
+		/* The last word on a step wins. */
+		if (strcmp(phase, "begin") == 0 || (outcome && strcmp(outcome, "uncertain") == 0)) {
+			json_object_set_new(sc->pending, key, json_true());
+			if (sc->done)
+				json_object_del(sc->done, key);
+		} else if (ok && (strcmp(phase, "end") == 0 || strcmp(phase, "lookup") == 0)) {
+			json_object_del(sc->pending, key);
+			if (sc->done)
+				json_object_set_new(sc->done, key, json_string(id ? id : ""));
+		} else if (strcmp(phase, "end") == 0) {
+			json_object_del(sc->pending, key);
+			if (sc->done)
+				json_object_del(sc->done, key);
+		}
 	}
 	return 0;
 }
@@ -216,23 +302,29 @@ static int journal_scan(const char *text, size_t len, const char *prid, json_t *
 int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id, json_t **out,
 			       struct err *e)
 {
-	json_t *pending = json_object();
-	int rc = journal_scan(text, len, plan_run_id, pending, NULL, NULL, e);
+	struct jscan sc;
+	int rc;
 
+	memset(&sc, 0, sizeof(sc));
+	sc.prid = plan_run_id;
+	sc.pending = json_object();
+	rc = journal_each_text(text, len, jscan_line, &sc, e);
 	if (rc < 0) {
-		json_decref(pending);
+		json_decref(sc.pending);
 		return rc;
 	}
-	*out = pending;
+	*out = sc.pending;
 	return 0;
 }
 
-void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len)
+/* One line for apply_uncertain_creates: `ctx` is the object of applications. */
+static int uncertain_line(void *ctx, const json_t *l, struct err *e)
 {
-	json_t *l = len ? json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	json_t *apps = ctx;
 	const char *app = json_get_str(l, "application"), *phase = json_get_str(l, "phase"),
 		   *op = json_get_str(l, "op"), *outcome = json_get_str(l, "outcome");
 
+	(void)e;
 	if (app && phase && strcmp(phase, "forget") == 0) {
 		json_object_del(apps, app);
 	} else if (app && phase && op && strcmp(op, "createPerson") == 0) {
@@ -244,21 +336,26 @@ void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len)
 		else if (strcmp(phase, "end") == 0)
 			json_object_del(apps, app); /* refused: nothing was created */
 	}
+	return 0;
+}
+
+void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len)
+{
+	json_t *l = len ? json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+	if (l)
+		uncertain_line(apps, l, NULL);
 	json_decref(l);
 }
 
 int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e)
 {
-	const char *p = text, *end = text + len;
 	json_t *apps = json_object();
+	int rc = journal_each_text(text, len, uncertain_line, apps, e);
 
-	(void)e;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		apply_uncertain_creates_line(apps, p, n);
-		p += n + (nl ? 1 : 0);
+	if (rc < 0) {
+		json_decref(apps);
+		return rc;
 	}
 	*out = apps;
 	return 0;
@@ -266,18 +363,7 @@ int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct e
 
 /* -------------------------------------------------------------- ledger */
 
-static json_t *ledger_entry(json_t *ledger, const char *app, bool create)
-{
-	json_t *en = json_object_get(ledger, app);
-
-	if (!en && create) {
-		en = json_object();
-		json_object_set_new(ledger, app, en);
-	}
-	return en;
-}
-
-static void ledger_push(json_t *en, const char *key, const char *id)
+static void entry_push(json_t *en, const char *key, const char *id)
 {
 	json_t *arr = json_object_get(en, key);
 
@@ -288,7 +374,7 @@ static void ledger_push(json_t *en, const char *key, const char *id)
 	json_array_append_new(arr, json_string(id));
 }
 
-static bool ledger_has(const json_t *en, const char *key, const char *id)
+static bool entry_has(const json_t *en, const char *key, const char *id)
 {
 	const json_t *el;
 	size_t i;
@@ -300,7 +386,7 @@ static bool ledger_has(const json_t *en, const char *key, const char *id)
 }
 
 /* The ledger list a created record's id goes to (NULL: none). */
-static const char *ledger_list_of(const char *op)
+static const char *entry_list_of(const char *op)
 {
 	if (strcmp(op, "createCompensation") == 0)
 		return "compensationIds";
@@ -331,12 +417,25 @@ static const char *step_op(const struct hire_job *j)
 
 static int job_advance(struct hire_job *j, struct err *e);
 static int job_send(struct hire_job *j, struct err *e);
+static int feed(struct applier *ax, struct err *e);
 
-static void job_end(struct hire_job *j)
+static void job_free(struct hire_job *j)
+{
+	json_decref(j->op);
+	json_decref(j->en);
+	free(j->person_id);
+	free(j->file_id);
+	free(j);
+}
+
+/*
+ * The hire is over (done or failed): count it, free it and start the next
+ * hire of the plan in its slot. Callers return right after: `j` is gone.
+ */
+static int job_end(struct hire_job *j, struct err *e)
 {
 	struct applier *ax = j->ax;
 
-	j->done = true;
 	ax->ndone++;
 	if (!j->failed && j->did_work) {
 		if (strcmp(j->action, "create") == 0)
@@ -351,9 +450,14 @@ static void job_end(struct hire_job *j)
 		log_progress("apply: %zu/%zu hires, %ld writes, %ld failed; %s", ax->ndone,
 			     ax->njobs, ax->writes, ax->failed, reqs);
 	}
+	ax->slots[j->slot] = NULL;
+	ax->active--;
+	job_free(j);
+	return feed(ax, e);
 }
 
-static void job_fail(struct hire_job *j, bool uncertain, const char *msg)
+/* The hire failed; like job_end, `j` is gone when this returns. */
+static int job_fail(struct hire_job *j, bool uncertain, const char *msg, struct err *e)
 {
 	j->failed = true;
 	if (uncertain) {
@@ -367,75 +471,34 @@ static void job_fail(struct hire_job *j, bool uncertain, const char *msg)
 			  "overrides.csv), then run plan and apply again",
 			  j->app, j->name, step_op(j), msg);
 	}
-	job_end(j);
-}
-
-/*
- * The whole ledger to load/ledger.json (atomically), then the pending lines
- * it now holds are dropped. Used when an apply ends and by delete-new-hire.
- */
-static int ledger_write_all(struct staging *s, const json_t *ledger, struct err *e)
-{
-	int rc = snapshot_write_json(s, LEDGER, ledger, e);
-
-	if (rc == 0)
-		rc = staging_remove(s, PLAN_LEDGER_PENDING, e);
-	return rc;
-}
-
-/* When pending ledger lines exist, write the whole (folded) ledger and drop them. */
-static int ledger_settle(struct staging *s, const json_t *ledger, struct err *e)
-{
-	struct buf b = BUF_INIT;
-	int rc = staging_read(s, PLAN_LEDGER_PENDING, &b, e);
-
-	buf_release(&b);
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	return ledger_write_all(s, ledger, e);
-}
-
-/* One completed step: its hire's entry appended (fsynced) to the pending ledger lines. */
-static int ledger_append(struct staging *s, const char *app, json_t *en, struct err *e)
-{
-	json_t *o = json_pack("{s:s,s:O}", "app", app, "entry", en);
-	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	int rc;
-
-	json_decref(o);
-	if (!line)
-		return err_set(e, ERR_FAIL, "could not encode a ledger line for %s", app);
-	rc = staging_append_line(s, PLAN_LEDGER_PENDING, line, e);
-	free(line);
-	return rc;
+	return job_end(j, e);
 }
 
 /* Record a completed step in the ledger (appended, fsynced) and move on. */
 static int job_completed(struct hire_job *j, const char *id, struct err *e)
 {
 	struct applier *ax = j->ax;
-	const char *op = step_op(j), *list = ledger_list_of(op);
-	json_t *en = ledger_entry(ax->ledger, j->app, true);
+	const char *op = step_op(j), *list = entry_list_of(op);
+	json_t *en;
 	int rc;
 
+	if (!j->en)
+		j->en = json_object();
+	en = j->en;
 	if (strcmp(op, "createPerson") == 0 && id) {
 		json_object_set_new(en, "personId", json_string(id));
 		free(j->person_id);
 		j->person_id = xstrdup(id);
 	}
 	if (list && id)
-		ledger_push(en, list, id);
+		entry_push(en, list, id);
 	if (strcmp(op, "uploadFile") == 0 && id) {
 		free(j->file_id);
 		j->file_id = xstrdup(id);
 	}
 	json_object_set_new(en, "planRunId", json_string(ax->prid));
 	json_object_set_new(en, "stepsDone", json_integer((json_int_t)j->next + 1));
-	if ((rc = ledger_append(ax->r->stg, j->app, en, e)) < 0)
+	if ((rc = ledger_put(ax->ledger, j->app, en, e)) < 0)
 		return err_prefix(e, "ledger");
 	j->did_work = true;
 	j->next++;
@@ -495,14 +558,14 @@ static bool str_eq_field(const json_t *a, const json_t *b, const char *key)
 /* The record in a lookup answer that is the write we may have made. Borrowed. */
 static const json_t *lookup_match(const struct hire_job *j, const json_t *body, const json_t *data)
 {
-	const json_t *en = json_object_get(j->ax->ledger, j->app), *el;
-	const char *op = step_op(j), *list = ledger_list_of(op);
+	const json_t *en = j->en, *el;
+	const char *op = step_op(j), *list = entry_list_of(op);
 	size_t i;
 
 	json_array_foreach (data, i, el) {
 		const char *id = json_get_str(el, "id");
 
-		if (!id || (list && ledger_has(en, list, id)))
+		if (!id || (list && entry_has(en, list, id)))
 			continue;
 		if (strcmp(op, "createPerson") == 0) {
 			const char *a = json_get_str(el, "personalEmail"),
@@ -570,8 +633,7 @@ static int on_lookup(void *ctx, int rc, struct humaans_result *res, struct err *
 	}
 	if (rc < 0) {
 		json_decref(body);
-		job_fail(j, true, e->msg);
-		return 0;
+		return job_fail(j, true, e->msg, e);
 	}
 	found = body ? lookup_match(j, body, json_get_arr(res->json, "data")) : NULL;
 	jline_for(&l, j, "lookup");
@@ -603,10 +665,8 @@ static int job_lookup(struct hire_job *j, struct err *e)
 	char *full;
 	int rc;
 
-	if (!body) {
-		job_fail(j, true, "its person is not known yet");
-		return 0;
-	}
+	if (!body)
+		return job_fail(j, true, "its person is not known yet", e);
 	if (strcmp(op, "createPerson") == 0)
 		rc = humaans_query_eq(&q, "personalEmail", json_get_str(body, "personalEmail"), e);
 	else
@@ -649,10 +709,8 @@ static int on_write(void *ctx, int rc, struct humaans_result *res, struct err *e
 		l.ids = ids_of("id", id);
 		if ((wrc = journal_write(ax->r, ax->prid, &l, e)) < 0)
 			return wrc;
-		if (!id && strcmp(json_get_str(job_step(j), "method"), "POST") == 0) {
-			job_fail(j, true, "Humaans answered without an id");
-			return 0;
-		}
+		if (!id && strcmp(json_get_str(job_step(j), "method"), "POST") == 0)
+			return job_fail(j, true, "Humaans answered without an id", e);
 		return job_completed(j, id, e);
 	}
 	l.error = e->msg;
@@ -673,8 +731,7 @@ static int on_write(void *ctx, int rc, struct humaans_result *res, struct err *e
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 		if ((wrc = journal_write(ax->r, ax->prid, &l, e)) < 0)
 			return wrc;
-		job_fail(j, false, msg);
-		return 0;
+		return job_fail(j, false, msg, e);
 	}
 	/* No answer, a 5xx after the retries, or a dropped connection: it may have happened. */
 	{
@@ -684,10 +741,8 @@ static int on_write(void *ctx, int rc, struct humaans_result *res, struct err *e
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 		if ((wrc = journal_write(ax->r, ax->prid, &l, e)) < 0)
 			return wrc;
-		if (j->sends >= MAX_SENDS) {
-			job_fail(j, true, msg);
-			return 0;
-		}
+		if (j->sends >= MAX_SENDS)
+			return job_fail(j, true, msg, e);
 		log_verbose("application %s: %s: %s; looking before sending again", j->app, op,
 			    msg);
 		return step_looked_up(op) ? job_lookup(j, e) : job_send(j, e);
@@ -710,24 +765,24 @@ static int job_send(struct hire_job *j, struct err *e)
 		struct err fe = ERR_INIT;
 
 		if (!rel || staging_read(ax->r->stg, rel, &file, &fe) < 0) {
-			job_fail(j, false, rel ? fe.msg : "the step names no file");
-			return 0;
+			buf_release(&file);
+			return job_fail(j, false, rel ? fe.msg : "the step names no file", e);
 		}
 		sha256_hex(file.data, file.len, sha);
 		if (want && strcmp(sha, want) != 0) {
 			buf_release(&file);
-			job_fail(j, false,
-				 "the offer letter changed since the plan: run plan again");
-			return 0;
+			return job_fail(j, false,
+					"the offer letter changed since the plan: run plan again",
+					e);
 		}
 	} else if (json_object_get(st, "body")) {
 		body = step_body(j, &missing);
 		if (!body) {
 			char *msg = xasprintf("%s is not known", missing ? missing : "the body");
 
-			job_fail(j, false, msg);
+			rc = job_fail(j, false, msg, e);
 			free(msg);
-			return 0;
+			return rc;
 		}
 	}
 	j->sends++;
@@ -752,10 +807,8 @@ static int job_advance(struct hire_job *j, struct err *e)
 {
 	char key[512];
 
-	if (j->next >= json_array_size(j->steps)) {
-		job_end(j);
-		return 0;
-	}
+	if (j->next >= json_array_size(j->steps))
+		return job_end(j, e);
 	j->sends = 0;
 	snprintf(key, sizeof(key), "%s#%zu", j->app, j->next);
 	if (json_is_string(json_object_get(j->ax->done, key))) {
@@ -814,10 +867,10 @@ static int commit_trailers(struct staging *s, const char *oid_hex, char *run_id,
 	return rc < 0 ? rc : commit_trailer(s, oid_hex, "Stage", stage, sn, e);
 }
 
-static int load_plan(struct run *r, const struct apply_opts *o, json_t **plan, struct err *e)
+/* The commit of the plan to apply (--plan REV, else the latest plan commit); sets r->plan_run_id. */
+static int plan_commit(struct run *r, const struct apply_opts *o, char oid[41], struct err *e)
 {
-	char oid[41], stage[32];
-	struct buf b = BUF_INIT;
+	char stage[32];
 	int rc;
 
 	if (o && o->plan_rev) {
@@ -829,41 +882,128 @@ static int load_plan(struct run *r, const struct apply_opts *o, json_t **plan, s
 		if (!r->plan_run_id[0])
 			return err_set(e, ERR_INVALID,
 				       "%s is not a commit of this tool (no Run-Id)", o->plan_rev);
-	} else {
-		rc = staging_find_stage(r->stg, "plan", oid, r->plan_run_id, sizeof(r->plan_run_id),
-					e);
-		if (rc == ERR_NOTFOUND)
-			return err_set(e, ERR_NOTFOUND, "no plan committed yet: run 'plan' first");
-		if (rc < 0)
-			return rc;
+		return 0;
 	}
-	rc = staging_read_at(r->stg, oid, "plan/plan.json", &b, e);
+	rc = staging_find_stage(r->stg, "plan", oid, r->plan_run_id, sizeof(r->plan_run_id), e);
 	if (rc == ERR_NOTFOUND)
-		rc = err_set(e, ERR_NOTFOUND, "%s holds no plan/plan.json",
-			     o && o->plan_rev ? o->plan_rev : "the latest plan commit");
-	if (rc == 0)
-		rc = snapshot_parse(b.data, b.len, "plan/plan.json", plan, e);
-	buf_release(&b);
-	if (rc == 0 && !json_is_array(json_get_arr(*plan, "operations"))) {
-		json_decref(*plan);
-		*plan = NULL;
-		rc = err_set(e, ERR_INVALID, "plan/plan.json has no operations");
+		return err_set(e, ERR_NOTFOUND, "no plan committed yet: run 'plan' first");
+	return rc;
+}
+
+/*
+ * Whether work-tree file `relpath` holds the bytes it has in commit `oid_hex`
+ * (the same blob id), so that it can be read from the work tree a record at
+ * a time. ERR_NOTFOUND when the commit has no such file.
+ */
+static int worktree_is_at(struct staging *s, const char *oid_hex, const char *relpath, bool *same,
+			  struct err *e)
+{
+	git_repository *repo = staging_git_repo(s);
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *te = NULL;
+	git_oid oid, wt;
+	char *path = NULL;
+	int rc = 0;
+
+	*same = false;
+	if (git_oid_fromstr(&oid, oid_hex) < 0 || git_commit_lookup(&c, repo, &oid) < 0 ||
+	    git_commit_tree(&t, c) < 0) {
+		rc = err_set(e, ERR_NOTFOUND, "commit %s not found", oid_hex);
+		goto out;
+	}
+	if (git_tree_entry_bypath(&te, t, relpath) < 0) {
+		rc = err_set(e, ERR_NOTFOUND, "no %s in commit %s", relpath, oid_hex);
+		goto out;
+	}
+	/* Absent or unreadable in the work tree: not the same, the commit is read instead. */
+	path = xasprintf("%s/%s", staging_path(s), relpath);
+	if (git_odb_hashfile(&wt, path, GIT_OBJECT_BLOB) == 0)
+		*same = git_oid_equal(&wt, git_tree_entry_id(te)) != 0;
+out:
+	free(path);
+	git_tree_entry_free(te);
+	git_tree_free(t);
+	git_commit_free(c);
+	return rc;
+}
+
+/*
+ * The plan of commit `oid`: *basis (new reference; an empty object when
+ * absent) and, when `ops` is not NULL, a reader of its operations (caller
+ * closes). The plan is read from the work tree a record at a time when
+ * plan/plan.json there is the committed one (the usual case: plan, then
+ * apply); otherwise (--plan of an older plan) the committed bytes are read
+ * into `text`, which must outlive the reader. `rev` names the commit in messages.
+ */
+static int plan_open(struct staging *s, const char *oid, const char *rev, struct buf *text,
+		     json_t **basis, struct rec_reader **ops, struct err *e)
+{
+	json_t *plan = NULL;
+	bool same;
+	int rc = worktree_is_at(s, oid, PLAN_FILE, &same, e);
+
+	*basis = NULL;
+	if (ops)
+		*ops = NULL;
+	if (rc == ERR_NOTFOUND)
+		return err_set(e, ERR_NOTFOUND, "%s holds no %s", rev, PLAN_FILE);
+	if (rc < 0)
+		return rc;
+	if (same) {
+		rc = rec_read_member(s, PLAN_FILE, "basis", basis, e);
+		if (rc == ERR_NOTFOUND) {
+			err_clear(e);
+			*basis = json_object();
+			rc = 0;
+		}
+		if (rc == 0 && ops)
+			rc = rec_reader_open(s, PLAN_FILE, "operations", ops, e);
+		goto out;
+	}
+	if ((rc = staging_read_at(s, oid, PLAN_FILE, text, e)) < 0 ||
+	    (rc = snapshot_parse(text->data, text->len, PLAN_FILE, &plan, e)) < 0)
+		goto out;
+	if (!json_is_array(json_get_arr(plan, "operations"))) {
+		rc = err_set(e, ERR_INVALID, "%s has no operations", PLAN_FILE);
+		goto out;
+	}
+	*basis = json_get_obj(plan, "basis") ? json_incref(json_object_get(plan, "basis"))
+					     : json_object();
+	json_decref(plan);
+	plan = NULL;
+	if (ops)
+		rc = rec_reader_open_mem(text->data, text->len, PLAN_FILE, "operations", ops, e);
+out:
+	json_decref(plan);
+	if (rc < 0) {
+		json_decref(*basis);
+		*basis = NULL;
 	}
 	return rc;
 }
 
 /* ---------------------------------------------------------- stale check */
 
-static const json_t *op_with(const json_t *plan, const char *key, const char *value, bool icase)
+/*
+ * The first operation whose string `key` equals `value` (new reference), or
+ * NULL; reads the operations again from the start (messages only: on a read
+ * error there is simply none).
+ */
+static json_t *op_with(struct rec_reader *ops, const char *key, const char *value, bool icase)
 {
-	const json_t *op;
-	size_t i;
+	struct err e = ERR_INIT;
+	json_t *op = NULL;
 
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
+	if (!value || rec_reader_rewind(ops, &e) < 0)
+		return NULL;
+	while (rec_reader_next(ops, &op, NULL, &e) == 1) {
 		const char *v = json_get_str(op, key);
 
-		if (v && value && (icase ? strcasecmp(v, value) : strcmp(v, value)) == 0)
+		if (v && (icase ? strcasecmp(v, value) : strcmp(v, value)) == 0)
 			return op;
+		json_decref(op);
+		op = NULL;
 	}
 	return NULL;
 }
@@ -880,27 +1020,146 @@ static const char *key_person(const char *key, char *buf, size_t n)
 	return NULL;
 }
 
-static int stale(const json_t *plan, const char *key, const char *pid, bool gone, struct err *e)
+static int stale(struct rec_reader *ops, const char *key, const char *pid, bool gone, struct err *e)
 {
-	const json_t *op = pid ? op_with(plan, "personId", pid, false) : NULL;
+	json_t *op = pid ? op_with(ops, "personId", pid, false) : NULL;
 	const char *what = gone ? "no longer exists" : "changed since the plan was made";
+	int rc;
 
 	if (op)
-		return err_set(
+		rc = err_set(e, ERR_STALE,
+			     "plan is stale: Humaans %s of application %s <%s> (person %s) %s; run "
+			     "'plan' again, review it, then apply",
+			     key, json_get_str(op, "id"),
+			     json_get_str(op, "personalEmail") ? json_get_str(op, "personalEmail")
+							       : "",
+			     pid, what);
+	else if (pid && strncmp(key, "people/", 7) == 0)
+		rc = err_set(e, ERR_STALE,
+			     "plan is stale: Humaans person %s %s; run 'plan' again, review it, "
+			     "then apply",
+			     pid, what);
+	else
+		rc = err_set(
 			e, ERR_STALE,
-			"plan is stale: Humaans %s of application %s <%s> (person %s) %s; run "
-			"'plan' again, review it, then apply",
-			key, json_get_str(op, "id"),
-			json_get_str(op, "personalEmail") ? json_get_str(op, "personalEmail") : "",
-			pid, what);
-	if (pid && strncmp(key, "people/", 7) == 0)
-		return err_set(e, ERR_STALE,
-			       "plan is stale: Humaans person %s %s; run 'plan' again, review it, "
-			       "then apply",
-			       pid, what);
-	return err_set(e, ERR_STALE,
-		       "plan is stale: Humaans %s %s; run 'plan' again, review it, then apply", key,
-		       what);
+			"plan is stale: Humaans %s %s; run 'plan' again, review it, then apply",
+			key, what);
+	json_decref(op);
+	return rc;
+}
+
+/* Whether a ledger entry is of plan `prid`. */
+static bool entry_of_plan(const json_t *en, const char *prid)
+{
+	const char *lp = json_get_str(en, "planRunId");
+
+	return lp && strcmp(lp, prid) == 0;
+}
+
+/* `s` with ASCII letters lowered (strcasecmp's notion of case), into a new string. */
+static char *email_key(const char *s)
+{
+	char *k = xstrdup(s), *p;
+
+	for (p = k; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return k;
+}
+
+/*
+ * The planned creates whose personal email a Humaans person now has: each
+ * must be explained by this plan (the person it created for that hire, or a
+ * create the journal says was interrupted), else the plan is stale. People
+ * and operations are matched through maps of lowered emails, one pass over
+ * each: a scan of the operations per email would be quadratic.
+ */
+static int check_absent_emails(struct applier *ax, const json_t *absent, const json_t *people,
+			       struct err *e)
+{
+	json_t *wanted = json_object(), *person_of = json_object(), *app_of = json_object();
+	json_t *op = NULL, *en = NULL;
+	const json_t *v;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach (absent, i, v) {
+		char *k;
+
+		if (!json_is_string(v))
+			continue;
+		k = email_key(json_string_value(v));
+		json_object_set_new(wanted, k, json_true());
+		free(k);
+	}
+	/* The last person with the email, as a scan of people in order finds it. */
+	json_array_foreach (people, i, v) {
+		const char *pe = json_get_str(v, "personalEmail");
+		char *k;
+
+		if (!pe)
+			continue;
+		k = email_key(pe);
+		if (json_object_get(wanted, k))
+			json_object_set(person_of, k, (json_t *)v);
+		free(k);
+	}
+	if (json_object_size(person_of) == 0)
+		goto out;
+	/* The first operation with the email. */
+	if ((rc = rec_reader_rewind(ax->ops, e)) < 0)
+		goto out;
+	while ((rc = rec_reader_next(ax->ops, &op, NULL, e)) == 1) {
+		const char *pe = json_get_str(op, "personalEmail"), *app = json_get_str(op, "id");
+		char *k = pe ? email_key(pe) : NULL;
+
+		if (k && json_object_get(person_of, k) && !json_object_get(app_of, k))
+			json_object_set_new(app_of, k, app ? json_string(app) : json_null());
+		free(k);
+		json_decref(op);
+		op = NULL;
+	}
+	if (rc < 0)
+		goto out;
+	json_array_foreach (absent, i, v) {
+		const char *email = json_string_value(v), *app;
+		const json_t *person;
+		char key[512], *k;
+
+		if (!email)
+			continue;
+		k = email_key(email);
+		person = json_object_get(person_of, k);
+		app = json_string_value(json_object_get(app_of, k));
+		free(k);
+		if (!person)
+			continue;
+		if (app) {
+			if ((rc = ledger_get(ax->ledger, app, &en, e)) < 0)
+				goto out;
+			snprintf(key, sizeof(key), "%s#0", app);
+			if (en && entry_of_plan(en, ax->prid) && json_get_str(en, "personId") &&
+			    strcmp(json_get_str(en, "personId"), json_get_str(person, "id")) == 0)
+				goto ours;
+			if (!json_get_str(en, "personId") && json_object_get(ax->pending, key))
+				goto ours;
+		}
+		rc = err_set(e, ERR_STALE,
+			     "plan is stale: application %s <%s> was planned as a new hire, but "
+			     "Humaans person %s now has that personal email; run 'plan' again",
+			     app ? app : "?", email, json_get_str(person, "id"));
+		goto out;
+	ours:
+		json_decref(en);
+		en = NULL;
+	}
+out:
+	json_decref(op);
+	json_decref(en);
+	json_decref(app_of);
+	json_decref(person_of);
+	json_decref(wanted);
+	return rc;
 }
 
 /*
@@ -908,26 +1167,24 @@ static int stale(const json_t *plan, const char *key, const char *pid, bool gone
  * touched (ledger or journal) are exempt: their records changed because of
  * this very plan.
  */
-static int check_basis(struct applier *ax, struct http_client *hc, const json_t *plan,
+static int check_basis(struct applier *ax, struct http_client *hc, const json_t *basis,
 		       const json_t *touched, struct err *e)
 {
-	const json_t *basis = json_get_obj(plan, "basis");
-	const json_t *keys = json_get_obj(basis, "humaans"), *v, *op;
-	json_t *exempt_pid = json_object(), *empty = json_object();
+	const json_t *keys = json_get_obj(basis, "humaans"), *v;
+	json_t *exempt_pid = json_object(), *empty = json_object(), *op = NULL, *en = NULL;
 	struct hstate hs;
 	const char *k;
-	size_t i;
 	int rc;
 
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
+	memset(&hs, 0, sizeof(hs));
+	if ((rc = rec_reader_rewind(ax->ops, e)) < 0)
+		goto out;
+	while ((rc = rec_reader_next(ax->ops, &op, NULL, e)) == 1) {
 		const char *app = json_get_str(op, "id");
-		const json_t *en = app ? json_object_get(ax->ledger, app) : NULL;
 
-		if (!app)
-			continue;
-		if (json_object_get(touched, app) ||
-		    (json_get_str(en, "planRunId") &&
-		     strcmp(json_get_str(en, "planRunId"), ax->prid) == 0)) {
+		if (app && (rc = ledger_get(ax->ledger, app, &en, e)) < 0)
+			goto out;
+		if (app && (json_object_get(touched, app) || entry_of_plan(en, ax->prid))) {
 			if (json_get_str(en, "personId"))
 				json_object_set_new(exempt_pid, json_get_str(en, "personId"),
 						    json_true());
@@ -935,7 +1192,13 @@ static int check_basis(struct applier *ax, struct http_client *hc, const json_t 
 				json_object_set_new(exempt_pid, json_get_str(op, "personId"),
 						    json_true());
 		}
+		json_decref(en);
+		en = NULL;
+		json_decref(op);
+		op = NULL;
 	}
+	if (rc < 0)
+		goto out;
 	rc = plan_hum_read_basis(hc, keys ? keys : empty, &hs, e);
 	if (rc < 0)
 		goto out;
@@ -947,53 +1210,20 @@ static int check_basis(struct applier *ax, struct http_client *hc, const json_t 
 			continue;
 		rc = hstate_fingerprint(&hs, k, sha, e);
 		if (rc == ERR_NOTFOUND) {
-			rc = stale(plan, k, pid, true, e);
+			rc = stale(ax->ops, k, pid, true, e);
 			goto out;
 		}
 		if (rc < 0)
 			goto out;
 		if (!json_is_string(v) || strcmp(json_string_value(v), sha) != 0) {
-			rc = stale(plan, k, pid, false, e);
+			rc = stale(ax->ops, k, pid, false, e);
 			goto out;
 		}
 	}
-	json_array_foreach (json_get_arr(basis, "absentEmails"), i, v) {
-		const char *email = json_string_value(v);
-		const json_t *person = NULL, *el, *en;
-		const char *app;
-		size_t n;
-
-		json_array_foreach (hs.people, n, el) {
-			const char *pe = json_get_str(el, "personalEmail");
-
-			if (pe && email && strcasecmp(pe, email) == 0)
-				person = el;
-		}
-		if (!person)
-			continue;
-		op = op_with(plan, "personalEmail", email, true);
-		app = json_get_str(op, "id");
-		en = app ? json_object_get(ax->ledger, app) : NULL;
-		/* Ours: the person this plan created for that hire, or a create the journal says was interrupted. */
-		if (en && json_get_str(en, "planRunId") &&
-		    strcmp(json_get_str(en, "planRunId"), ax->prid) == 0 &&
-		    json_get_str(en, "personId") &&
-		    strcmp(json_get_str(en, "personId"), json_get_str(person, "id")) == 0)
-			continue;
-		if (app) {
-			char key[512];
-
-			snprintf(key, sizeof(key), "%s#0", app);
-			if (!json_get_str(en, "personId") && json_object_get(ax->pending, key))
-				continue;
-		}
-		rc = err_set(e, ERR_STALE,
-			     "plan is stale: application %s <%s> was planned as a new hire, but "
-			     "Humaans person %s now has that personal email; run 'plan' again",
-			     app ? app : "?", email, json_get_str(person, "id"));
-		goto out;
-	}
+	rc = check_absent_emails(ax, json_get_arr(basis, "absentEmails"), hs.people, e);
 out:
+	json_decref(op);
+	json_decref(en);
 	hstate_release(&hs);
 	json_decref(exempt_pid);
 	json_decref(empty);
@@ -1002,19 +1232,19 @@ out:
 
 /* ----------------------------------------------------------------- stage */
 
-static int read_journal(struct staging *s, const char *prid, json_t *pending, json_t *done,
-			json_t *touched, struct err *e)
+static int read_journal(struct applier *ax, json_t *touched, struct err *e)
 {
-	struct buf b = BUF_INIT;
-	int rc = staging_read(s, JOURNAL, &b, e);
+	struct jscan sc;
+	int rc;
 
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = journal_scan(b.data, b.len, prid, pending, done, touched, e);
-	}
-	buf_release(&b);
+	memset(&sc, 0, sizeof(sc));
+	sc.prid = ax->prid;
+	sc.pending = ax->pending;
+	sc.done = ax->done;
+	sc.touched = touched;
+	sc.ledger = ax->ledger;
+	rc = journal_each(ax->r->stg, jscan_line, &sc, e);
+	free(sc.app);
 	return rc;
 }
 
@@ -1032,12 +1262,84 @@ static int commit_load(struct run *r, const char *stage, const char *subject,
 	return rc;
 }
 
+/* Whether an operation is a hire to write; its id when so (borrowed). */
+static const char *op_work(const json_t *op)
+{
+	const char *a = json_get_str(op, "action");
+
+	if (!a || (strcmp(a, "create") != 0 && strcmp(a, "change") != 0) ||
+	    !json_array_size(json_get_arr(op, "steps")))
+		return NULL;
+	return json_get_str(op, "id");
+}
+
+/* Start the hire of operation `op` (stolen) in a free slot. */
+static int job_start(struct applier *ax, json_t *op, struct err *e)
+{
+	struct hire_job *j = xcalloc(1, sizeof(*j));
+	const json_t *fids;
+	int rc;
+
+	j->ax = ax;
+	j->op = op;
+	j->app = json_get_str(op, "id");
+	j->name = json_get_str(op, "name") ? json_get_str(op, "name") : "";
+	j->email = json_get_str(op, "personalEmail");
+	j->action = json_get_str(op, "action");
+	j->steps = json_get_arr(op, "steps");
+	for (j->slot = 0; ax->slots[j->slot]; j->slot++)
+		;
+	ax->slots[j->slot] = j;
+	ax->active++;
+	if ((rc = ledger_get(ax->ledger, j->app, &j->en, e)) < 0)
+		return rc;
+	if (json_get_str(j->en, "personId"))
+		j->person_id = xstrdup(json_get_str(j->en, "personId"));
+	else if (json_get_str(op, "personId"))
+		j->person_id = xstrdup(json_get_str(op, "personId"));
+	fids = json_get_arr(j->en, "fileIds");
+	if (json_array_size(fids))
+		j->file_id =
+			xstrdup(json_string_value(json_array_get(fids, json_array_size(fids) - 1)));
+	if (entry_of_plan(j->en, ax->prid) && json_is_integer(json_object_get(j->en, "stepsDone")))
+		j->next = (size_t)json_integer_value(json_object_get(j->en, "stepsDone"));
+	return job_advance(j, e);
+}
+
+/*
+ * Start the plan's next hires while slots are free. A hire that ends at once
+ * (nothing left to do) calls back in here through job_end: that inner call
+ * returns at once and this loop fills the slot, so the stack stays shallow.
+ */
+static int feed(struct applier *ax, struct err *e)
+{
+	json_t *op = NULL;
+	int rc = 0;
+
+	if (ax->feeding)
+		return 0;
+	ax->feeding = true;
+	while (ax->active < ax->window) {
+		if ((rc = rec_reader_next(ax->ops, &op, NULL, e)) <= 0)
+			break;
+		if (!op_work(op)) {
+			json_decref(op);
+			continue;
+		}
+		if ((rc = job_start(ax, op, e)) < 0)
+			break;
+	}
+	ax->feeding = false;
+	return rc < 0 ? rc : 0;
+}
+
 int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 {
 	struct applier ax;
-	json_t *plan = NULL, *rejects = NULL, *touched = json_object();
+	struct buf text = BUF_INIT;
+	json_t *basis = NULL, *rejects = NULL, *touched = json_object(), *op = NULL;
 	struct http_client *hc;
-	const json_t *op;
+	char poid[41];
 	size_t i, nwork = 0;
 	bool wrote = false;
 	int rc, crc;
@@ -1046,29 +1348,35 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 	ax.r = r;
 	ax.pending = json_object();
 	ax.done = json_object();
-	if ((rc = load_plan(r, o, &plan, e)) < 0)
+	if ((rc = plan_commit(r, o, poid, e)) < 0 ||
+	    (rc = plan_open(r->stg, poid, o && o->plan_rev ? o->plan_rev : "the latest plan commit",
+			    &text, &basis, &ax.ops, e)) < 0)
 		goto out;
 	ax.prid = r->plan_run_id;
 	if ((rc = plan_read_rejects(r->stg, &rejects, e)) < 0 ||
-	    (rc = plan_read_ledger(r->stg, &ax.ledger, e)) < 0 ||
-	    (rc = read_journal(r->stg, ax.prid, ax.pending, ax.done, touched, e)) < 0)
+	    (rc = ledger_open(r->stg, &ax.ledger, e)) < 0)
 		goto out;
-	/* Lines a killed apply left (folded in above) go into ledger.json first, so a torn
-	 * last line is never followed by this run's lines. */
-	if ((rc = ledger_settle(r->stg, ax.ledger, e)) < 0)
+	/* Lines a killed apply left go into ledger.json first, so a torn last line is never
+	 * followed by this run's lines. */
+	if (ledger_has_pending(ax.ledger) && (rc = ledger_write(ax.ledger, e)) < 0)
+		goto out;
+	if ((rc = read_journal(&ax, touched, e)) < 0)
 		goto out;
 	r->counts.rejected = (long)json_array_size(rejects);
 	/* Assigned, not added to: under `run` the plan stage has counted them already. */
 	r->counts.conflicts = 0;
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
+	while ((rc = rec_reader_next(ax.ops, &op, NULL, e)) == 1) {
 		const char *a = json_get_str(op, "action");
 
 		if (a && strcmp(a, "conflict") == 0)
 			r->counts.conflicts++;
-		else if (a && (strcmp(a, "create") == 0 || strcmp(a, "change") == 0) &&
-			 json_array_size(json_get_arr(op, "steps")) && json_get_str(op, "id"))
+		else if (op_work(op))
 			nwork++;
+		json_decref(op);
+		op = NULL;
 	}
+	if (rc < 0)
+		goto out;
 	r->counts.planned = (long)nwork;
 	log_info("apply: plan %s: %zu hires to write, %ld %s", ax.prid, nwork, r->counts.conflicts,
 		 r->counts.conflicts == 1 ? "conflict" : "conflicts");
@@ -1077,52 +1385,26 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e)
 
 	if ((rc = run_humaans(r, &hc, e)) < 0)
 		goto out;
-	if ((!o || !o->basis_fresh) && (rc = check_basis(&ax, hc, plan, touched, e)) < 0)
+	if ((!o || !o->basis_fresh) && (rc = check_basis(&ax, hc, basis, touched, e)) < 0)
 		goto out;
+	json_decref(touched);
+	touched = NULL;
 
-	ax.jobs = xcalloc(nwork, sizeof(*ax.jobs));
+	ax.njobs = nwork;
+	ax.window = (size_t)r->opts.jobs * WINDOW_PER_JOB;
+	if (ax.window < WINDOW_MIN)
+		ax.window = WINDOW_MIN;
+	ax.slots = xcalloc(ax.window, sizeof(*ax.slots));
 	ax.hb = humaans_batch_new(hc);
-	json_array_foreach (json_get_arr(plan, "operations"), i, op) {
-		const char *a = json_get_str(op, "action");
-		struct hire_job *j;
-		const json_t *en;
-		const json_t *fids;
-
-		if (!a || (strcmp(a, "create") != 0 && strcmp(a, "change") != 0) ||
-		    !json_array_size(json_get_arr(op, "steps")) || !json_get_str(op, "id"))
-			continue;
-		j = &ax.jobs[ax.njobs++];
-		j->ax = &ax;
-		j->op = op;
-		j->app = json_get_str(op, "id");
-		j->name = json_get_str(op, "name") ? json_get_str(op, "name") : "";
-		j->email = json_get_str(op, "personalEmail");
-		j->action = a;
-		j->steps = json_get_arr(op, "steps");
-		en = json_object_get(ax.ledger, j->app);
-		if (json_get_str(en, "personId"))
-			j->person_id = xstrdup(json_get_str(en, "personId"));
-		else if (json_get_str(op, "personId"))
-			j->person_id = xstrdup(json_get_str(op, "personId"));
-		fids = json_get_arr(en, "fileIds");
-		if (json_array_size(fids))
-			j->file_id = xstrdup(
-				json_string_value(json_array_get(fids, json_array_size(fids) - 1)));
-		if (json_get_str(en, "planRunId") &&
-		    strcmp(json_get_str(en, "planRunId"), ax.prid) == 0 &&
-		    json_is_integer(json_object_get(en, "stepsDone")))
-			j->next = (size_t)json_integer_value(json_object_get(en, "stepsDone"));
-	}
-	for (i = 0; i < ax.njobs; i++)
-		if ((rc = job_advance(&ax.jobs[i], e)) < 0)
-			break;
+	if ((rc = rec_reader_rewind(ax.ops, e)) == 0)
+		rc = feed(&ax, e);
 	wrote = true;
 	if (rc == 0)
 		rc = humaans_batch_run(ax.hb, e);
 	log_progress_done();
 	if (wrote) {
 		struct err le = ERR_INIT;
-		int lrc = ledger_write_all(r->stg, ax.ledger, &le);
+		int lrc = ledger_write(ax.ledger, &le);
 
 		if (lrc < 0 && rc == 0) {
 			rc = lrc;
@@ -1177,17 +1459,20 @@ done:
 out:
 	if (ax.hb)
 		humaans_batch_free(ax.hb);
-	for (i = 0; i < ax.njobs; i++) {
-		free(ax.jobs[i].person_id);
-		free(ax.jobs[i].file_id);
-	}
-	free(ax.jobs);
-	json_decref(ax.ledger);
+	/* Hires a stopped batch left under way. */
+	for (i = 0; i < ax.window; i++)
+		if (ax.slots[i])
+			job_free(ax.slots[i]);
+	free(ax.slots);
+	ledger_free(ax.ledger);
+	rec_reader_close(ax.ops);
 	json_decref(ax.pending);
 	json_decref(ax.done);
+	json_decref(op);
 	json_decref(touched);
 	json_decref(rejects);
-	json_decref(plan);
+	json_decref(basis);
+	buf_release(&text);
 	return rc;
 }
 
@@ -1255,9 +1540,10 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		{ "compensationIds", "/compensations", "deleteCompensation" },
 		{ "customValueIds", "/custom-values", "deleteCustomValue" },
 	};
-	json_t *ledger = NULL, *person = NULL, *en = NULL, *v;
+	struct ledger *ledger = NULL;
+	json_t *person = NULL, *en = NULL, *v;
 	struct http_client *hc;
-	const char *k, *status;
+	const char *status;
 	char *app = NULL, *pid = NULL, *prid = NULL, *path = NULL, *subject = NULL;
 	struct trailer tr[2];
 	struct jline l;
@@ -1265,16 +1551,14 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 	bool gone = false;
 	int rc;
 
-	if ((rc = plan_read_ledger(r->stg, &ledger, e)) < 0)
+	if ((rc = ledger_open(r->stg, &ledger, e)) < 0 || (rc = ledger_get(ledger, id, &en, e)) < 0)
 		goto out;
-	if (json_object_get(ledger, id)) {
+	if (rc == 1)
 		app = xstrdup(id);
-	} else {
-		json_object_foreach (ledger, k, v)
-			if (!app && json_get_str(v, "personId") &&
-			    strcmp(json_get_str(v, "personId"), id) == 0)
-				app = xstrdup(k);
-	}
+	else if ((rc = ledger_find_person(ledger, id, &app, e)) < 0 ||
+		 (app && (rc = ledger_get(ledger, app, &en, e)) < 0))
+		goto out;
+	rc = 0;
 	if (!app) {
 		rc = err_set(e, ERR_INVALID,
 			     "refusing to delete %s: it is not in the ledger, so this tool did not "
@@ -1282,7 +1566,6 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 			     id);
 		goto out;
 	}
-	en = json_object_get(ledger, app);
 	if (!json_get_str(en, "personId")) {
 		rc = err_set(e, ERR_INVALID, "application %s has no Humaans person in the ledger",
 			     app);
@@ -1335,9 +1618,8 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 	l.ids = ids_of("personId", pid);
 	if ((rc = journal_write(r, prid, &l, e)) < 0)
 		goto fail;
-	json_object_del(ledger, app);
-	en = NULL;
-	if ((rc = ledger_write_all(r->stg, ledger, e)) < 0)
+	ledger_del(ledger, app);
+	if ((rc = ledger_write(ledger, e)) < 0)
 		goto fail;
 	r->counts.deleted = 1;
 	tr[0] = (struct trailer){ "Application", app };
@@ -1366,7 +1648,8 @@ out:
 	free(pid);
 	free(prid);
 	json_decref(person);
-	json_decref(ledger);
+	json_decref(en);
+	ledger_free(ledger);
 	return rc;
 }
 
@@ -1385,8 +1668,7 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 {
 	char poid[41], aoid[41], applied[48], failed[32], tsha[65], psha[65];
 	struct buf b = BUF_INIT;
-	json_t *plan = NULL;
-	const json_t *basis;
+	json_t *basis = NULL;
 	int rc;
 
 	*settled = false;
@@ -1410,8 +1692,8 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	err_clear(e);
 	if (!poid[0])
 		return 0;
-	if ((rc = staging_read_at(r->stg, poid, "plan/plan.json", &b, e)) < 0 ||
-	    (rc = snapshot_parse(b.data, b.len, "plan/plan.json", &plan, e)) < 0)
+	/* Only the basis: the operations are not read. */
+	if ((rc = plan_open(r->stg, poid, "the applied plan's commit", &b, &basis, NULL, e)) < 0)
 		goto out;
 	rc = staging_sha256(r->stg, "transform/new_hires.json", tsha, NULL, e);
 	if (rc == 0)
@@ -1423,13 +1705,12 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	}
 	if (rc < 0)
 		goto out;
-	basis = json_get_obj(plan, "basis");
 	*settled = json_get_str(basis, "transformSha256") &&
 		   strcmp(json_get_str(basis, "transformSha256"), tsha) == 0 &&
 		   json_get_str(basis, "pipelineSha256") &&
 		   strcmp(json_get_str(basis, "pipelineSha256"), psha) == 0;
 out:
 	buf_release(&b);
-	json_decref(plan);
+	json_decref(basis);
 	return rc;
 }

@@ -9,7 +9,8 @@
  * line carries runId, planRunId, application and step (index in the
  * operation's steps).
  *
- * Ledger (load/ledger.json, rewritten atomically after every completed step):
+ * Ledger (load/ledger.json, ledger.h; each completed step is appended to the
+ * pending lines, and ledger.json is rewritten once, when apply ends):
  *   { "<application id>": { "personId", "compensationIds", "fileIds",
  *     "documentIds", "customValueIds", "jobRoleIds", "planRunId",
  *     "stepsDone" } }
@@ -39,6 +40,8 @@ struct apply_opts {
  * (created, changed, failed, conflicts, rejected from transform/rejects.csv).
  * A hire Humaans rejects is counted in failed and the others go on; a write
  * whose outcome stays unknown makes the stage fail (re-run apply to finish).
+ * Memory does not grow with the plan: its operations are streamed from
+ * plan/plan.json and only the hires under way (a few per --jobs) are held.
  */
 int apply_stage(struct run *r, const struct apply_opts *o, struct err *e);
 

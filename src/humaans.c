@@ -578,12 +578,14 @@ int humaans_query_op(struct buf *q, const char *field, const char *op, const cha
 /* ---- batches ----------------------------------------------------------------------------- */
 
 /*
- * Every context handed to http is kept on the batch's list and freed with
- * the batch: http may drop queued requests without calling back when a batch
- * stops, and nothing must leak then.
+ * Every context handed to http is kept on the batch's list until its call has
+ * completed (a list: until its last page), else freed with the batch: http
+ * may drop queued requests without calling back when a batch stops, and
+ * nothing must leak then. Freeing completed ones keeps a long batch (apply's
+ * tens of thousands of writes) from growing with every call.
  */
 struct call_ctx {
-	struct call_ctx *next;
+	struct call_ctx *next, *prev;
 	struct humaans_batch *hb;
 	char *method;
 	char *path;
@@ -622,6 +624,28 @@ int humaans_batch_run(struct humaans_batch *hb, struct err *e)
 	return http_batch_run(hb->b, e);
 }
 
+static void ctx_free(struct call_ctx *cc)
+{
+	free(cc->method);
+	free(cc->path);
+	free(cc->filename);
+	free(cc->resource);
+	free(cc->query);
+	free(cc);
+}
+
+/* Take a context off its batch's list and free it. */
+static void ctx_done(struct call_ctx *cc)
+{
+	if (cc->prev)
+		cc->prev->next = cc->next;
+	else
+		cc->hb->ctxs = cc->next;
+	if (cc->next)
+		cc->next->prev = cc->prev;
+	ctx_free(cc);
+}
+
 void humaans_batch_free(struct humaans_batch *hb)
 {
 	struct call_ctx *cc, *next;
@@ -631,12 +655,7 @@ void humaans_batch_free(struct humaans_batch *hb)
 	http_batch_free(hb->b);
 	for (cc = hb->ctxs; cc; cc = next) {
 		next = cc->next;
-		free(cc->method);
-		free(cc->path);
-		free(cc->filename);
-		free(cc->resource);
-		free(cc->query);
-		free(cc);
+		ctx_free(cc);
 	}
 	free(hb);
 }
@@ -649,6 +668,8 @@ static struct call_ctx *ctx_new(struct humaans_batch *hb, const char *method, co
 	cc->method = xstrdup(method);
 	cc->path = path ? xstrdup(path) : NULL;
 	cc->next = hb->ctxs;
+	if (hb->ctxs)
+		hb->ctxs->prev = cc;
 	hb->ctxs = cc;
 	return cc;
 }
@@ -666,6 +687,8 @@ static int call_done(void *ctx, int rc, struct http_response *resp, struct err *
 	if (rc == 0)
 		err_clear(e);
 	humaans_result_release(&res);
+	/* http calls back once per request and does not look at the context again. */
+	ctx_done(cc);
 	return rc;
 }
 

@@ -1,0 +1,203 @@
+/*
+ * Unit tests for ledger.c: the index over load/ledger.json and the pending
+ * lines, entries read on demand, and ledger_write giving what
+ * snapshot_write_json gives for the whole (folded) object.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "jsonutil.h"
+#include "ledger.h"
+#include "plan.h"
+#include "snapshot.h"
+#include "staging.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static char tmp[256];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_text(struct staging *s, const char *relpath)
+{
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+
+	if (staging_read(s, relpath, &b, &e) < 0)
+		return NULL;
+	return buf_detach(&b, NULL);
+}
+
+static char *canonical(const json_t *v)
+{
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+
+	snapshot_dump(v, &b, &e);
+	return buf_detach(&b, NULL);
+}
+
+static const char *entry_pid(struct ledger *l, const char *app, char *out, size_t n)
+{
+	struct err e = ERR_INIT;
+	json_t *en = NULL;
+	int rc = ledger_get(l, app, &en, &e);
+
+	const char *pid = json_get_str(en, "personId");
+
+	snprintf(out, n, "%s", rc != 1 ? "absent" : pid ? pid : "-");
+	json_decref(en);
+	return out;
+}
+
+static void test_ledger(struct staging *s)
+{
+	struct err e = ERR_INIT;
+	struct ledger *l = NULL;
+	json_t *want, *en;
+	char *got, *exp, pid[64], *app = NULL;
+	int rc;
+
+	/* Absent: empty. */
+	staging_remove(s, "load/ledger.json", &e);
+	ok(ledger_open(s, &l, &e) == 0 && ledger_count(l) == 0 && !ledger_has_pending(l),
+	   "an absent ledger is empty");
+	is_str(entry_pid(l, "a1", pid, sizeof(pid)), "absent", "absent application");
+	ok(ledger_write(l, &e) == 0, "an empty ledger is written");
+	got = read_text(s, "load/ledger.json");
+	is_str(got, "{}\n", "an empty ledger is {} as snapshot_dump gives it");
+	free(got);
+	ledger_free(l);
+
+	/* A canonical ledger with escapes, nesting and a non-object value. */
+	want = json_pack("{s:{s:s,s:[s,s],s:i},s:{s:s,s:[]},s:{s:s},s:s}", "a\"1", "personId", "p1",
+			 "compensationIds", "c1", "c2", "stepsDone", 2, "b2", "personId", "p\\2{",
+			 "fileIds", "c3", "personId", "p3", "zz", "odd");
+	exp = canonical(want);
+	staging_write(s, "load/ledger.json", exp, strlen(exp), &e);
+	rc = ledger_open(s, &l, &e);
+	ok(rc == 0 && ledger_count(l) == 4, "four entries indexed");
+	is_str(entry_pid(l, "a\"1", pid, sizeof(pid)), "p1", "escaped key read back");
+	is_str(entry_pid(l, "b2", pid, sizeof(pid)), "p\\2{", "escaped value read back");
+	is_str(entry_pid(l, "c3", pid, sizeof(pid)), "p3", "last entry read back");
+	ok(ledger_get(l, "zz", &en, &e) == 1 && json_is_string(en), "a scalar entry read back");
+	json_decref(en);
+
+	/* Pending lines: the last one of an application wins; a torn line is ignored. */
+	en = json_pack("{s:s,s:i}", "personId", "p1b", "stepsDone", 3);
+	ok(ledger_put(l, "a\"1", en, &e) == 0, "put an entry");
+	json_object_set(want, "a\"1", en);
+	json_decref(en);
+	en = json_pack("{s:s}", "personId", "p4");
+	ok(ledger_put(l, "d4", en, &e) == 0, "put a new entry");
+	json_object_set(want, "d4", en);
+	json_decref(en);
+	en = json_pack("{s:s}", "personId", "p4b");
+	ledger_put(l, "d4", en, &e);
+	json_object_set(want, "d4", en);
+	json_decref(en);
+	ok(ledger_has_pending(l), "pending lines exist");
+	is_str(entry_pid(l, "a\"1", pid, sizeof(pid)), "p1b", "the put entry is read back");
+	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the last put wins");
+	ledger_free(l);
+	{
+		char *p = xasprintf("%s/stage/%s", tmp, PLAN_LEDGER_PENDING);
+		FILE *f = fopen(p, "a");
+
+		fputs("{\"app\":\"c3\",\"entry\":{\"pers", f);
+		fclose(f);
+		free(p);
+	}
+	ok(ledger_open(s, &l, &e) == 0 && ledger_count(l) == 5, "reopened with pending lines");
+	ok(ledger_has_pending(l), "pending lines seen on open");
+	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the last pending line wins on open");
+	is_str(entry_pid(l, "c3", pid, sizeof(pid)), "p3", "a torn pending line is ignored");
+	{
+		json_t *folded = NULL;
+
+		plan_read_ledger(s, &folded, &e);
+		ok(json_equal(folded, want), "plan_read_ledger folds the same entries");
+		json_decref(folded);
+	}
+	ok(ledger_find_person(l, "p4b", &app, &e) == 1 && app && strcmp(app, "d4") == 0,
+	   "find an application by person id");
+	free(app);
+	ok(ledger_find_person(l, "nobody", &app, &e) == 0 && !app, "an unknown person id");
+	ledger_del(l, "b2");
+	json_object_del(want, "b2");
+	ok(ledger_write(l, &e) == 0, "write");
+	free(exp);
+	exp = canonical(want);
+	got = read_text(s, "load/ledger.json");
+	is_str(got, exp, "ledger.json is the canonical dump of the folded ledger");
+	free(got);
+	got = read_text(s, PLAN_LEDGER_PENDING);
+	ok(got == NULL && !ledger_has_pending(l), "the pending lines are gone");
+	free(got);
+	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the index points into the new file");
+	is_str(entry_pid(l, "b2", pid, sizeof(pid)), "absent", "a deleted application is gone");
+	ledger_free(l);
+	free(exp);
+	json_decref(want);
+
+	/* Broken ledgers. */
+	staging_write(s, "load/ledger.json", "[]\n", 3, &e);
+	is_int(ledger_open(s, &l, &e), ERR_INVALID, "an array is refused");
+	staging_write(s, "load/ledger.json", "{\"a\": {}, \"a\": {}}\n", 19, &e);
+	is_int(ledger_open(s, &l, &e), ERR_INVALID, "a duplicate application is refused");
+	staging_write(s, "load/ledger.json", "{\"a\": {\"x\": [}\n", 15, &e);
+	is_int(ledger_open(s, &l, &e), ERR_INVALID, "truncated json is refused");
+	staging_write(s, "load/ledger.json", "{\"a\": 1} x\n", 11, &e);
+	is_int(ledger_open(s, &l, &e), ERR_INVALID, "trailing text is refused");
+	staging_remove(s, "load/ledger.json", &e);
+}
+
+int main(void)
+{
+	struct err e = ERR_INIT;
+	struct staging *s = NULL;
+	char repo[300], pipeline[300];
+	bool created;
+
+	snprintf(tmp, sizeof(tmp), "%s/a2h-ledger.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	setenv("HOME", tmp, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	git_libgit2_init();
+	snprintf(pipeline, sizeof(pipeline), "%s/pipeline.json", tmp);
+	write_file(pipeline, "{}\n");
+	snprintf(repo, sizeof(repo), "%s/stage", tmp);
+	if (staging_init(repo, pipeline, NULL, &created, &e) < 0 ||
+	    staging_open(&s, repo, &e) < 0) {
+		printf("Bail out! %s\n", e.msg);
+		return 1;
+	}
+	test_ledger(s);
+	staging_close(s);
+	git_libgit2_shutdown();
+	{
+		char *cmd = xasprintf("rm -rf '%s'", tmp);
+
+		if (system(cmd) != 0)
+			diag("could not remove %s", tmp);
+		free(cmd);
+	}
+	return tap_done();
+}
