@@ -1143,6 +1143,12 @@ static int check_absent_emails(struct applier *ax, const json_t *absent, const j
 				goto ours;
 			if (!json_get_str(en, "personId") && json_object_get(ax->pending, key))
 				goto ours;
+			/* Created and journalled, killed before the ledger heard of it. */
+			if (!json_get_str(en, "personId") &&
+			    json_is_string(json_object_get(ax->done, key)) &&
+			    strcmp(json_string_value(json_object_get(ax->done, key)),
+				   json_get_str(person, "id")) == 0)
+				goto ours;
 		}
 		rc = err_set(e, ERR_STALE,
 			     "plan is stale: application %s <%s> was planned as a new hire, but "
