@@ -383,16 +383,6 @@ static void staged_close(struct staged *st)
 	st->idx = NULL;
 }
 
-static int skip_ws(FILE *f)
-{
-	int c;
-
-	do
-		c = getc(f);
-	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
-	return c;
-}
-
 /*
  * One JSON value from `f` (a member name or an object: jansson stops right
  * after it, see records.c). *out is a new reference.
@@ -418,7 +408,7 @@ static int each_member(FILE *f, int (*fn)(struct xctx *, FILE *, const char *, s
 		       struct xctx *x, struct err *e)
 {
 	json_t *key = NULL;
-	int c = skip_ws(f), rc = 0;
+	int c = rec_skip_ws(f), rc = 0;
 
 	if (c == '}')
 		return 0;
@@ -427,7 +417,7 @@ static int each_member(FILE *f, int (*fn)(struct xctx *, FILE *, const char *, s
 		rc = load_value(f, &key, e);
 		if (rc < 0)
 			break;
-		if (!json_is_string(key) || skip_ws(f) != ':') {
+		if (!json_is_string(key) || rec_skip_ws(f) != ':') {
 			rc = err_set(e, ERR_INVALID, "%s: malformed member near byte %ld", STATE,
 				     ftell(f));
 			break;
@@ -437,10 +427,10 @@ static int each_member(FILE *f, int (*fn)(struct xctx *, FILE *, const char *, s
 			break;
 		json_decref(key);
 		key = NULL;
-		c = skip_ws(f);
+		c = rec_skip_ws(f);
 		if (c == '}')
 			break;
-		if (c != ',' || (c = skip_ws(f)) == EOF) {
+		if (c != ',' || (c = rec_skip_ws(f)) == EOF) {
 			rc = err_set(e, ERR_INVALID, "%s: ',' or '}' expected near byte %ld", STATE,
 				     ftell(f));
 			break;
@@ -471,7 +461,7 @@ static int on_state_member(struct xctx *x, FILE *f, const char *name, struct err
 	int c, rc;
 
 	if (strcmp(name, "files") == 0) {
-		c = skip_ws(f);
+		c = rec_skip_ws(f);
 		if (c == '{')
 			return each_member(f, on_state_file, x, e);
 		ungetc(c, f); /* not an object: no staged letters, as before */
@@ -505,7 +495,7 @@ static int load_state(struct xctx *x, struct err *e)
 	}
 	if (rc < 0)
 		return rc;
-	c = skip_ws(f);
+	c = rec_skip_ws(f);
 	if (c == '{')
 		rc = each_member(f, on_state_member, x, e);
 	else if (c != '[') /* an array holds neither files nor tokens */

@@ -38,7 +38,7 @@ struct rec_reader {
 	bool done;  /* the closing ']' was read */
 };
 
-static int skip_ws(FILE *f)
+int rec_skip_ws(FILE *f)
 {
 	int c;
 
@@ -53,12 +53,8 @@ static int bad(struct rec_reader *r, long at, const char *why, struct err *e)
 	return err_set(e, ERR_INVALID, "%s: %s at byte %ld", r->what, why, at < 0 ? 0 : at);
 }
 
-/*
- * Skip one JSON value without building it (a member we do not want may be a
- * large array). Not a validator: a malformed value is caught by whoever reads
- * it for real. Returns 0, or -1 at a premature end of input.
- */
-static int skip_value(FILE *f)
+/* A member we do not want may be a large array: skipped, not built (records.h). */
+int rec_skip_value(FILE *f)
 {
 	bool in_string = false;
 	long depth = 0;
@@ -117,32 +113,32 @@ static int read_key(FILE *f, char *out, size_t outlen)
 static int seek_member(struct rec_reader *r, const char *member, struct err *e)
 {
 	char key[256];
-	int c = skip_ws(r->f);
+	int c = rec_skip_ws(r->f);
 
 	if (c != '{')
 		return bad(r, ftell(r->f) - 1, "not a JSON object", e);
-	c = skip_ws(r->f);
+	c = rec_skip_ws(r->f);
 	if (c == '}')
 		return 0;
 	for (;;) {
 		if (c != '"' || read_key(r->f, key, sizeof(key)) < 0)
 			return bad(r, ftell(r->f), "malformed member name", e);
-		if (skip_ws(r->f) != ':')
+		if (rec_skip_ws(r->f) != ':')
 			return bad(r, ftell(r->f), "':' expected", e);
-		c = skip_ws(r->f);
+		c = rec_skip_ws(r->f);
 		if (c == EOF)
 			return bad(r, ftell(r->f), "premature end of input", e);
 		ungetc(c, r->f);
 		if (strcmp(key, member) == 0)
 			return 1;
-		if (skip_value(r->f) < 0)
+		if (rec_skip_value(r->f) < 0)
 			return bad(r, ftell(r->f), "premature end of input", e);
-		c = skip_ws(r->f);
+		c = rec_skip_ws(r->f);
 		if (c == '}')
 			return 0;
 		if (c != ',')
 			return bad(r, ftell(r->f), "',' or '}' expected", e);
-		c = skip_ws(r->f);
+		c = rec_skip_ws(r->f);
 	}
 }
 
@@ -162,7 +158,7 @@ static int reader_start(FILE *f, const char *what, const char *member, struct re
 	if (rc == 0) {
 		r->done = true; /* an absent member reads as an empty array */
 	} else {
-		c = skip_ws(f);
+		c = rec_skip_ws(f);
 		if (c != '[') {
 			rc = bad(r, ftell(f) - 1,
 				 member ? "the member is not a JSON array" : "not a JSON array", e);
@@ -236,7 +232,7 @@ int rec_reader_next(struct rec_reader *r, json_t **out, long *offset, struct err
 	*out = NULL;
 	if (r->done)
 		return 0;
-	c = skip_ws(r->f);
+	c = rec_skip_ws(r->f);
 	if (c == ']') {
 		r->done = true;
 		return 0;
@@ -244,7 +240,7 @@ int rec_reader_next(struct rec_reader *r, json_t **out, long *offset, struct err
 	if (r->count > 0) {
 		if (c != ',')
 			return bad(r, ftell(r->f) - 1, "',' or ']' expected", e);
-		c = skip_ws(r->f);
+		c = rec_skip_ws(r->f);
 	}
 	if (c == EOF)
 		return bad(r, ftell(r->f), "premature end of input", e);

@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -86,6 +87,16 @@ int rec_reader_find(struct rec_reader *r, const json_t *index, const char *key, 
  */
 int rec_read_member(struct staging *s, const char *relpath, const char *member, json_t **out,
 		    struct err *e);
+
+/*
+ * Scanning, for the few readers of other staged shapes (the members of
+ * extract/state.json's "files" object): the next character of `f` that is not
+ * JSON whitespace (EOF at the end), and skipping one JSON value without
+ * building it (not a validator: a value that is used is parsed for real when
+ * it is read), which returns -1 at a premature end of input.
+ */
+int rec_skip_ws(FILE *f);
+int rec_skip_value(FILE *f);
 
 /* ---- writing ---- */
 

@@ -1651,16 +1651,6 @@ void transform_rejects_csv(const json_t *rejects, struct buf *out)
  * of hires only by the index entries (an id and an offset each).
  */
 
-static int skip_ws(FILE *f)
-{
-	int c;
-
-	do
-		c = getc(f);
-	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
-	return c;
-}
-
 /* The raw contents of a JSON string, escapes kept (the opening quote already read). */
 static int scan_string(FILE *f, struct buf *raw)
 {
@@ -1696,46 +1686,6 @@ static char *scan_key(const struct buf *raw)
 }
 
 /*
- * Skip one JSON value without building it. Not a validator: an entry that is
- * used is parsed for real when it is read. -1 at a premature end of input.
- */
-static int scan_skip(FILE *f)
-{
-	bool in_string = false;
-	long depth = 0;
-	int c;
-
-	while ((c = getc(f)) != EOF) {
-		if (in_string) {
-			if (c == '\\') {
-				if (getc(f) == EOF)
-					return -1;
-			} else if (c == '"') {
-				in_string = false;
-				if (depth == 0)
-					return 0;
-			}
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (depth == 0) {
-				ungetc(c, f);
-				return 0;
-			}
-			if (--depth == 0)
-				return 0;
-		} else if (depth == 0 &&
-			   (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
-			ungetc(c, f);
-			return 0;
-		}
-	}
-	return in_string || depth ? -1 : 0;
-}
-
-/*
  * extract/state.json's "files" (application id -> its offer letter), an
  * object of one entry per hire: indexed by offset rather than loaded.
  */
@@ -1760,7 +1710,7 @@ static int scan_object(FILE *f, json_t *idx, bool top, struct files_index *fi, s
 	struct buf raw = BUF_INIT;
 	json_t *seen = json_object();
 	char *key = NULL;
-	int rc = 0, c = skip_ws(f);
+	int rc = 0, c = rec_skip_ws(f);
 
 	if (c == '}')
 		goto out;
@@ -1769,7 +1719,7 @@ static int scan_object(FILE *f, json_t *idx, bool top, struct files_index *fi, s
 			rc = state_bad(f, "malformed member name", e);
 			goto out;
 		}
-		if (skip_ws(f) != ':') {
+		if (rec_skip_ws(f) != ':') {
 			rc = state_bad(f, "':' expected", e);
 			goto out;
 		}
@@ -1778,7 +1728,7 @@ static int scan_object(FILE *f, json_t *idx, bool top, struct files_index *fi, s
 			goto out;
 		}
 		json_object_set_new(seen, key, json_true());
-		c = skip_ws(f);
+		c = rec_skip_ws(f);
 		if (c == EOF) {
 			rc = state_bad(f, "premature end of input", e);
 			goto out;
@@ -1789,21 +1739,21 @@ static int scan_object(FILE *f, json_t *idx, bool top, struct files_index *fi, s
 			ungetc(c, f);
 			if (idx)
 				json_object_set_new(idx, key, json_integer(ftell(f)));
-			if (scan_skip(f) < 0)
+			if (rec_skip_value(f) < 0)
 				rc = state_bad(f, "premature end of input", e);
 		}
 		if (rc < 0)
 			goto out;
 		free(key);
 		key = NULL;
-		c = skip_ws(f);
+		c = rec_skip_ws(f);
 		if (c == '}')
 			break;
 		if (c != ',') {
 			rc = state_bad(f, "',' or '}' expected", e);
 			goto out;
 		}
-		c = skip_ws(f);
+		c = rec_skip_ws(f);
 	}
 out:
 	free(key);
@@ -1833,7 +1783,7 @@ static int files_index_init(struct files_index *fi, struct staging *s, struct er
 	}
 	if (rc < 0)
 		return rc;
-	c = skip_ws(fi->f);
+	c = rec_skip_ws(fi->f);
 	if (c == EOF)
 		return state_bad(fi->f, "empty file", e);
 	if (c != '{')
