@@ -19,17 +19,8 @@
 #include "snapshot.h"
 #include "staging.h"
 #include "tap.h"
+#include "tmp-stage.h"
 #include "xalloc.h"
-
-static char tmp[256];
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	fputs(text, f);
-	fclose(f);
-}
 
 static char *read_text(struct staging *s, const char *relpath)
 {
@@ -114,7 +105,7 @@ static void test_ledger(struct staging *s)
 	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the last put wins");
 	ledger_free(l);
 	{
-		char *p = xasprintf("%s/stage/%s", tmp, PLAN_LEDGER_PENDING);
+		char *p = xasprintf("%s/%s", staging_path(s), PLAN_LEDGER_PENDING);
 		FILE *f = fopen(p, "a");
 
 		fputs("{\"app\":\"c3\",\"entry\":{\"pers", f);
@@ -167,37 +158,11 @@ static void test_ledger(struct staging *s)
 
 int main(void)
 {
-	struct err e = ERR_INIT;
-	struct staging *s = NULL;
-	char repo[300], pipeline[300];
-	bool created;
+	struct tmp_stage t;
 
-	snprintf(tmp, sizeof(tmp), "%s/a2h-ledger.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(tmp)) {
-		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+	if (tmp_stage_open(&t, "ledger") < 0)
 		return 1;
-	}
-	setenv("HOME", tmp, 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-	git_libgit2_init();
-	snprintf(pipeline, sizeof(pipeline), "%s/pipeline.json", tmp);
-	write_file(pipeline, "{}\n");
-	snprintf(repo, sizeof(repo), "%s/stage", tmp);
-	if (staging_init(repo, pipeline, NULL, &created, &e) < 0 ||
-	    staging_open(&s, repo, &e) < 0) {
-		printf("Bail out! %s\n", e.msg);
-		return 1;
-	}
-	test_ledger(s);
-	staging_close(s);
-	git_libgit2_shutdown();
-	{
-		char *cmd = xasprintf("rm -rf '%s'", tmp);
-
-		if (system(cmd) != 0)
-			diag("could not remove %s", tmp);
-		free(cmd);
-	}
+	test_ledger(t.s);
+	tmp_stage_close(&t);
 	return tap_done();
 }
