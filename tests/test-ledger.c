@@ -22,16 +22,6 @@
 #include "tmp-stage.h"
 #include "xalloc.h"
 
-static char *read_text(struct staging *s, const char *relpath)
-{
-	struct buf b = BUF_INIT;
-	struct err e = ERR_INIT;
-
-	if (staging_read(s, relpath, &b, &e) < 0)
-		return NULL;
-	return buf_detach(&b, NULL);
-}
-
 static char *canonical(const json_t *v)
 {
 	struct buf b = BUF_INIT;
@@ -68,7 +58,7 @@ static void test_ledger(struct staging *s)
 	   "an absent ledger is empty");
 	is_str(entry_pid(l, "a1", pid, sizeof(pid)), "absent", "absent application");
 	ok(ledger_write(l, &e) == 0, "an empty ledger is written");
-	got = read_text(s, "load/ledger.json");
+	got = tmp_stage_read(s, "load/ledger.json");
 	is_str(got, "{}\n", "an empty ledger is {} as snapshot_dump gives it");
 	free(got);
 	ledger_free(l);
@@ -132,10 +122,10 @@ static void test_ledger(struct staging *s)
 	ok(ledger_write(l, &e) == 0, "write");
 	free(exp);
 	exp = canonical(want);
-	got = read_text(s, "load/ledger.json");
+	got = tmp_stage_read(s, "load/ledger.json");
 	is_str(got, exp, "ledger.json is the canonical dump of the folded ledger");
 	free(got);
-	got = read_text(s, PLAN_LEDGER_PENDING);
+	got = tmp_stage_read(s, PLAN_LEDGER_PENDING);
 	ok(got == NULL && !ledger_has_pending(l), "the pending lines are gone");
 	free(got);
 	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the index points into the new file");

@@ -31,16 +31,6 @@ static char *canonical(const json_t *v)
 	return buf_detach(&b, NULL);
 }
 
-static char *read_text(struct staging *s, const char *relpath)
-{
-	struct buf b = BUF_INIT;
-	struct err e = ERR_INIT;
-
-	if (staging_read(s, relpath, &b, &e) < 0)
-		return NULL;
-	return buf_detach(&b, NULL);
-}
-
 /* Records with nesting, empties, escapes, UTF-8, exact integers and reals. */
 static json_t *sample(size_t n)
 {
@@ -78,7 +68,7 @@ static void test_writer(struct staging *s)
 			rc = rc ? rc : rec_writer_add(w, rec, &e);
 		rc = rc ? rc : rec_writer_finish(w, &changed, &e);
 		want = canonical(arr);
-		got = read_text(s, "x/array.json");
+		got = tmp_stage_read(s, "x/array.json");
 		ok(rc == 0 && got && strcmp(got, want) == 0,
 		   "an array of %zu records is byte-identical to snapshot_dump", n);
 		ok(changed, "and reported as changed");
@@ -107,7 +97,7 @@ static void test_writer(struct staging *s)
 	rc = rc ? rc : rec_writer_member_array(w, "rejects", &e);
 	rc = rc ? rc : rec_writer_finish(w, NULL, &e);
 	want = canonical(obj);
-	got = read_text(s, "x/obj.json");
+	got = tmp_stage_read(s, "x/obj.json");
 	ok(rc == 0 && got && strcmp(got, want) == 0, "an object with array members is canonical");
 	free(want);
 	free(got);
@@ -117,7 +107,7 @@ static void test_writer(struct staging *s)
 	rc = rec_writer_member(w, "a", obj, &e);
 	ok(rc == ERR_INVALID, "members out of order are refused (%s)", e.msg);
 	rec_writer_abort(w);
-	got = read_text(s, "x/obj.json");
+	got = tmp_stage_read(s, "x/obj.json");
 	want = canonical(obj);
 	ok(got && strcmp(got, want) == 0, "an aborted writer leaves the old file as it was");
 	free(want);
@@ -125,7 +115,7 @@ static void test_writer(struct staging *s)
 
 	rc = rec_writer_begin_object(s, "x/empty.json", &w, &e);
 	rc = rc ? rc : rec_writer_finish(w, NULL, &e);
-	got = read_text(s, "x/empty.json");
+	got = tmp_stage_read(s, "x/empty.json");
 	is_str(got, "{}\n", "an empty object");
 	free(got);
 
@@ -134,7 +124,7 @@ static void test_writer(struct staging *s)
 	rc = rc ? rc : rec_writer_add(w, obj, &e);
 	ok(rc == ERR_INVALID, "a record cannot go into a text file");
 	rc = rec_writer_finish(w, NULL, &e);
-	got = read_text(s, "x/t.csv");
+	got = tmp_stage_read(s, "x/t.csv");
 	is_str(got, "a,b\n", "the text writer writes the text as it is");
 	free(got);
 

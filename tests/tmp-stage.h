@@ -2,7 +2,8 @@
  * tmp-stage.h: a throw-away staging repo for the C unit tests that need one
  * (records, ledger). tmp_stage_open() makes a directory under $TMPDIR (or
  * /tmp) with no git identity, creates and opens a staging repo in it;
- * tmp_stage_close() closes it and removes the directory. Header-only, like tap.h.
+ * tmp_stage_read() reads a file of it; tmp_stage_close() closes it and removes
+ * the directory. Header-only, like tap.h.
  */
 #ifndef TMP_STAGE_H
 #define TMP_STAGE_H
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "staging.h"
 #include "tap.h"
 #include "xalloc.h"
@@ -53,6 +55,17 @@ __attribute__((unused)) static int tmp_stage_open(struct tmp_stage *t, const cha
 		return -1;
 	}
 	return 0;
+}
+
+/* A work-tree file's text (caller frees), NULL when it cannot be read. */
+__attribute__((unused)) static char *tmp_stage_read(struct staging *s, const char *relpath)
+{
+	struct buf b = BUF_INIT;
+	struct err e = ERR_INIT;
+
+	if (staging_read(s, relpath, &b, &e) < 0)
+		return NULL;
+	return buf_detach(&b, NULL);
 }
 
 __attribute__((unused)) static void tmp_stage_close(struct tmp_stage *t)
