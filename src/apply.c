@@ -2,6 +2,7 @@
 
 #include "apply.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,46 +143,17 @@ static int journal_write(struct run *r, const char *prid, struct jline *l, struc
 typedef int (*journal_line_fn)(void *ctx, const json_t *l, struct err *e);
 
 /*
- * Each line of a journal text, parsed. An empty or torn line (a kill
- * mid-append) carries nothing and is skipped.
+ * Each line of a journal stream, parsed, a line at a time (the journal grows
+ * by a few lines per write: tens of megabytes after a large backfill). An
+ * empty or torn line (a kill mid-append) carries nothing and is skipped.
  */
-static int journal_each_text(const char *text, size_t len, journal_line_fn fn, void *ctx,
-			     struct err *e)
-{
-	const char *p = text, *end = text + len;
-	int rc = 0;
-
-	while (p < end && rc == 0) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		json_t *l = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
-
-		p += n + (nl ? 1 : 0);
-		if (l)
-			rc = fn(ctx, l, e);
-		json_decref(l);
-	}
-	return rc;
-}
-
-/*
- * The same over load/journal.jsonl, read a line at a time (it grows by a few
- * lines per write: tens of megabytes after a large backfill). Absent: no line.
- */
-static int journal_each(struct staging *s, journal_line_fn fn, void *ctx, struct err *e)
+static int journal_each_line(FILE *f, journal_line_fn fn, void *ctx, struct err *e)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	FILE *f;
-	int rc = staging_fopen(s, JOURNAL, &f, e);
+	int rc = 0;
 
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
 	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
 		json_t *l = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
 
@@ -192,6 +164,22 @@ static int journal_each(struct staging *s, journal_line_fn fn, void *ctx, struct
 	if (rc == 0 && ferror(f))
 		rc = err_set(e, ERR_IO, "cannot read %s", JOURNAL);
 	free(line);
+	return rc;
+}
+
+/* The same over load/journal.jsonl. Absent: no line. */
+static int journal_each(struct staging *s, journal_line_fn fn, void *ctx, struct err *e)
+{
+	FILE *f;
+	int rc = staging_fopen(s, JOURNAL, &f, e);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	rc = journal_each_line(f, fn, ctx, e);
 	fclose(f);
 	return rc;
 }
@@ -302,13 +290,18 @@ static int jscan_line(void *ctx, const json_t *l, struct err *e)
 int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id, json_t **out,
 			       struct err *e)
 {
+	FILE *f = len ? fmemopen((void *)text, len, "r") : NULL;
 	struct jscan sc;
 	int rc;
 
+	if (len && !f)
+		return err_set(e, ERR_FAIL, "cannot read a journal text: %s", strerror(errno));
 	memset(&sc, 0, sizeof(sc));
 	sc.prid = plan_run_id;
 	sc.pending = json_object();
-	rc = journal_each_text(text, len, jscan_line, &sc, e);
+	rc = f ? journal_each_line(f, jscan_line, &sc, e) : 0;
+	if (f)
+		fclose(f);
 	if (rc < 0) {
 		json_decref(sc.pending);
 		return rc;
@@ -339,19 +332,10 @@ static int uncertain_line(void *ctx, const json_t *l, struct err *e)
 	return 0;
 }
 
-void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len)
-{
-	json_t *l = len ? json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-
-	if (l)
-		uncertain_line(apps, l, NULL);
-	json_decref(l);
-}
-
-int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e)
+int apply_uncertain_creates(struct staging *s, json_t **out, struct err *e)
 {
 	json_t *apps = json_object();
-	int rc = journal_each_text(text, len, uncertain_line, apps, e);
+	int rc = journal_each(s, uncertain_line, apps, e);
 
 	if (rc < 0) {
 		json_decref(apps);

@@ -27,6 +27,7 @@
 #include "err.h"
 
 struct run;
+struct staging;
 
 struct apply_opts {
 	const char *plan_rev; /* --plan REV; NULL: the latest commit with Stage plan */
@@ -74,13 +75,9 @@ int apply_pending_from_journal(const char *text, size_t len, const char *plan_ru
  * plan run: the journal's last word on it is "begin" or an uncertain end
  * (not a successful end or lookup, not forgotten by delete-new-hire). The
  * person may exist in Humaans without being in the ledger: plan adopts it
- * instead of reporting a conflict. *out is a new object, application -> true.
+ * instead of reporting a conflict. load/journal.jsonl is read a line at a time
+ * (absent: none). *out is a new object, application -> true.
  */
-int apply_uncertain_creates(const char *text, size_t len, json_t **out, struct err *e);
-/*
- * The same a line at a time, for a journal read as a stream: fold one line
- * (without its newline; empty or torn lines carry nothing) into `apps`.
- */
-void apply_uncertain_creates_line(json_t *apps, const char *line, size_t len);
+int apply_uncertain_creates(struct staging *s, json_t **out, struct err *e);
 
 #endif

@@ -1695,28 +1695,12 @@ int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
  */
 static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err *e)
 {
-	json_t *apps = json_object(), *v;
+	json_t *apps = NULL, *v;
 	const char *app;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f = NULL;
-	int rc = staging_fopen(s, "load/journal.jsonl", &f, e);
+	int rc = apply_uncertain_creates(s, &apps, e);
 
-	/* A line at a time: the journal grows by every apply (21 MB after 10,000 hires). */
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		rc = 0;
-		goto out;
-	}
 	if (rc < 0)
-		goto out;
-	while ((n = getline(&line, &cap, f)) > 0)
-		apply_uncertain_creates_line(apps, line, (size_t)n - (line[n - 1] == '\n' ? 1 : 0));
-	if (ferror(f)) {
-		rc = err_set(e, ERR_IO, "cannot read load/journal.jsonl");
-		goto out;
-	}
+		return rc;
 	json_object_foreach (apps, app, v) {
 		json_t *en = json_object_get(ledger, app);
 
@@ -1728,12 +1712,8 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 		}
 		json_object_set_new(en, "createUncertain", json_true());
 	}
-out:
-	if (f)
-		fclose(f);
-	free(line);
 	json_decref(apps);
-	return rc;
+	return 0;
 }
 
 /*
