@@ -1,5 +1,5 @@
 #!/bin/sh
-# The Humaans client (src/humaans.c) against the emulator: paging, $in,
+# The Humaans client (src/apis/humaans.c) against the emulator: paging, $in,
 # writes, validation, scopes, uploads, retries, batches; no token in any
 # error, trace or log.
 . "$top_srcdir/tests/lib.sh"

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ashby.h"
+#include "apis/ashby.h"
 #include "tap.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 struct canned {
 	long status;

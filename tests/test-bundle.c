@@ -12,10 +12,10 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
-#include "bundle.h"
-#include "hash.h"
+#include "stages/bundle.h"
+#include "base/hash.h"
 #include "tap.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 static char tmpdir[] = "/tmp/a2h-bundle-XXXXXX";
 

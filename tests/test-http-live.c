@@ -19,10 +19,10 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "http.h"
-#include "log.h"
+#include "apis/http.h"
+#include "base/log.h"
 #include "tap.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #define SECRET "s3cr3t-token-42"
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "http.h"
+#include "base/buf.h"
+#include "apis/http.h"
 #include "tap.h"
 
 static void test_backoff(void)

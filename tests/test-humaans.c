@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "http.h"
-#include "humaans.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "xalloc.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "apis/http.h"
+#include "apis/humaans.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #include "tap.h"
 

@@ -12,15 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "jsonutil.h"
-#include "ledger.h"
-#include "plan.h"
-#include "snapshot.h"
-#include "staging.h"
+#include "base/buf.h"
+#include "base/jsonutil.h"
+#include "store/ledger.h"
+#include "stages/plan.h"
+#include "store/snapshot.h"
+#include "store/staging.h"
 #include "tap.h"
 #include "tmp-stage.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 static char *canonical(const json_t *v)
 {
@@ -95,7 +95,7 @@ static void test_ledger(struct staging *s)
 	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the last put wins");
 	ledger_free(l);
 	{
-		char *p = xasprintf("%s/%s", staging_path(s), PLAN_LEDGER_PENDING);
+		char *p = xasprintf("%s/%s", staging_path(s), LEDGER_PENDING_FILE);
 		FILE *f = fopen(p, "a");
 
 		fputs("{\"app\":\"c3\",\"entry\":{\"pers", f);
@@ -125,7 +125,7 @@ static void test_ledger(struct staging *s)
 	got = tmp_stage_read(s, "load/ledger.json");
 	is_str(got, exp, "ledger.json is the canonical dump of the folded ledger");
 	free(got);
-	got = tmp_stage_read(s, PLAN_LEDGER_PENDING);
+	got = tmp_stage_read(s, LEDGER_PENDING_FILE);
 	ok(got == NULL && !ledger_has_pending(l), "the pending lines are gone");
 	free(got);
 	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the index points into the new file");

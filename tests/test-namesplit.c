@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "namesplit.h"
+#include "base/buf.h"
+#include "base/namesplit.h"
 #include "tap.h"
 
 static const struct {

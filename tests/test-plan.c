@@ -6,10 +6,10 @@
 
 #include <jansson.h>
 
-#include "apply.h"
-#include "buf.h"
-#include "jsonutil.h"
-#include "plan.h"
+#include "stages/apply.h"
+#include "base/buf.h"
+#include "base/jsonutil.h"
+#include "stages/plan.h"
 #include "tap.h"
 
 static json_t *J(const char *text)

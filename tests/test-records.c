@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "records.h"
-#include "snapshot.h"
-#include "staging.h"
+#include "base/buf.h"
+#include "store/records.h"
+#include "store/snapshot.h"
+#include "store/staging.h"
 #include "tap.h"
 #include "tmp-stage.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 /* What snapshot_dump gives for `v`. Caller frees. */
 static char *canonical(const json_t *v)

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snapshot.h"
+#include "store/snapshot.h"
 #include "tap.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 static char *dump(const json_t *v)
 {

@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "staging.h"
+#include "store/staging.h"
 #include "tap.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 static char tmp[256];
 

@@ -12,14 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonutil.h"
-#include "log.h"
-#include "pipeline.h"
-#include "snapshot.h"
-#include "staging.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "store/pipeline.h"
+#include "store/snapshot.h"
+#include "store/staging.h"
 #include "tap.h"
-#include "transform.h"
-#include "xalloc.h"
+#include "stages/transform.h"
+#include "base/xalloc.h"
 
 static json_t *J(const char *text)
 {

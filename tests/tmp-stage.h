@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "staging.h"
+#include "base/buf.h"
+#include "store/staging.h"
 #include "tap.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 struct tmp_stage {
 	char dir[256];

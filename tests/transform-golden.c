@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "pipeline.h"
-#include "snapshot.h"
-#include "transform.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "store/pipeline.h"
+#include "store/snapshot.h"
+#include "stages/transform.h"
 
 static int read_file(const char *path, struct buf *out)
 {

@@ -1,0 +1,86 @@
+#include "config.h"
+
+#include "cli/cli.h"
+#include "base/log.h"
+#include "stages/run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void cli_usage_command(const char *name, bool to_stderr)
+{
+	FILE *f = to_stderr ? stderr : stdout;
+	const struct command *c;
+
+	for (c = commands; c->name; c++) {
+		if (strcmp(c->name, name) == 0) {
+			fprintf(f, "usage: ashby2humaans [global options] %s%s%s\n\n%s\n", c->name,
+				*c->synopsis ? " " : "", c->synopsis, c->summary);
+			return;
+		}
+	}
+}
+
+bool cli_wants_help(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_usage_command(name, false);
+			return true;
+		}
+	}
+	return false;
+}
+
+int cli_not_built(const char *name, const char *issue)
+{
+	log_error("'%s' is not built yet (%s)", name, issue);
+	return EXIT_FAILURE_;
+}
+
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+	size_t n = strlen(name);
+
+	*missing = false;
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro)
+{
+	const char *v;
+	bool missing;
+
+	if ((v = cli_opt_value(argc, argv, i, "--jobs", &missing)) || missing) {
+		if (missing || !run_parse_jobs(v, &ro->jobs)) {
+			log_error("%s: --jobs wants a number of requests from 1 to 64", cmd);
+			cli_usage_command(cmd, true);
+			return -1;
+		}
+		return 1;
+	}
+	if ((v = cli_opt_value(argc, argv, i, "--max-rps", &missing)) || missing) {
+		if (missing || !run_parse_rps(v, &ro->max_rps)) {
+			log_error("%s: --max-rps wants a number of requests per second (0: no cap)",
+				  cmd);
+			cli_usage_command(cmd, true);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * check: validate pipeline.json, then ask Ashby and Humaans what the
+ * credentials may do. Exit 0 when everything the pipeline needs is granted,
+ * 1 otherwise. Read-only: takes no lock and records no run.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "base/buf.h"
+#include "stages/check.h"
+#include "cli/cli.h"
+#include "apis/http.h"
+#include "base/log.h"
+#include "store/pipeline.h"
+#include "stages/run.h"
+
+int cmd_check(int argc, char **argv, const struct config *cfg)
+{
+	struct run_opts ro = { 1, 0 };
+	struct http_client *ashby = NULL, *humaans = NULL;
+	struct pipeline *p = NULL;
+	struct buf report = BUF_INIT;
+	struct err e = ERR_INIT;
+	char path[4096];
+	int missing = 0, status = EXIT_FAILURE_;
+
+	if (cli_wants_help(argc, argv, "check"))
+		return EXIT_OK;
+	if (argc > 1) {
+		log_error("check: unexpected argument '%s'", argv[1]);
+		cli_usage_command("check", true);
+		return EXIT_FAILURE_;
+	}
+	snprintf(path, sizeof(path), "%s/pipeline.json", cfg->staging_dir);
+	if (pipeline_load(&p, path, &e) < 0) {
+		log_error("%s", e.msg);
+		goto out;
+	}
+	printf("pipeline.json: ok\n");
+	if (run_client_ashby(cfg, &ro, &ashby, &e) < 0 ||
+	    run_client_humaans(cfg, &ro, &humaans, &e) < 0 ||
+	    check_credentials(ashby, humaans, p, &report, &missing, &e) < 0) {
+		fputs(report.data, stdout);
+		log_error("%s", e.msg);
+		goto out;
+	}
+	fputs(report.data, stdout);
+	if (missing) {
+		printf("%d permission%s missing: grant %s and run check again\n", missing,
+		       missing == 1 ? "" : "s", missing == 1 ? "it" : "them");
+		goto out;
+	}
+	printf("all permissions the pipeline needs are granted\n");
+	status = EXIT_OK;
+out:
+	buf_release(&report);
+	http_client_free(ashby);
+	http_client_free(humaans);
+	pipeline_free(p);
+	return status;
+}
