@@ -44,4 +44,14 @@ a2h -C "$S" run --dry-run >/dev/null 2>&1 & p1=$!
 wait $p1
 a2h -C "$S" run --dry-run >/dev/null 2>&1
 is "$(git -C "$S" tag -l 'run/*' | wc -l)" 5 "every run has its own tag"
+
+# -q: nothing on stdout (a fresh staging repo, so that there is a plan to print);
+# the outcome is in the exit status and the staging repo.
+S2="$TEST_TMP/s2"
+a2h init "$S2" >/dev/null 2>&1
+a2h -q -C "$S2" run --dry-run >"$TEST_TMP/out" 2>"$TEST_TMP/err"; is $? 3 "run -q exits as usual"
+is "$(wc -c <"$TEST_TMP/out")" 0 "run -q prints nothing on stdout"
+[ -s "$S2/plan/plan.txt" ]; ok $? "run -q still writes plan/plan.txt"
+a2h -C "$S2" run --dry-run >"$TEST_TMP/out" 2>/dev/null
+[ -s "$TEST_TMP/out" ]; ok $? "without -q, run prints the plan on stdout"
 done_testing

@@ -36,12 +36,6 @@ bool cli_wants_help(int argc, char **argv, const char *name)
 	return false;
 }
 
-int cli_not_built(const char *name, const char *issue)
-{
-	log_error("'%s' is not built yet (%s)", name, issue);
-	return EXIT_FAILURE_;
-}
-
 const char *cli_opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
 {
 	size_t n = strlen(name);

@@ -37,7 +37,6 @@ int cmd_log(int argc, char **argv, const struct config *cfg);
 int cmd_show(int argc, char **argv, const struct config *cfg);
 int cmd_export(int argc, char **argv, const struct config *cfg);
 int cmd_delete_new_hire(int argc, char **argv, const struct config *cfg);
-int cmd_serve(int argc, char **argv, const struct config *cfg);
 
 /*
  * "--name VALUE" or "--name=VALUE" at argv[*i]: returns the value (borrowed)
@@ -54,7 +53,5 @@ struct run_opts;
  */
 int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro);
 
-/* For commands not built yet: says so and returns EXIT_FAILURE_. */
-int cli_not_built(const char *name, const char *issue);
 
 #endif

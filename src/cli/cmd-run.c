@@ -65,6 +65,8 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 
 	if (cli_wants_help(argc, argv, "run"))
 		return EXIT_OK;
+	/* -q: nothing on stdout (the plan is in plan/plan.txt); errors still reach stderr. */
+	po.print = cfg->verbosity > LOG_QUIET;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0) {
 			dry_run = true;

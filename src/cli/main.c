@@ -33,8 +33,6 @@ const struct command commands[] = {
 	{ "export", cmd_export, "RUN -o FILE | --verify FILE",
 	  "write (or verify) an audit bundle of a run" },
 	{ "delete-new-hire", cmd_delete_new_hire, "ID", "delete a new hire this tool created" },
-	{ "serve", cmd_serve, "--listen ADDR:PORT",
-	  "receive Ashby webhooks and trigger runs (not built yet)" },
 	{ NULL, NULL, NULL, NULL }
 };
 
