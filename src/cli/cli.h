@@ -53,5 +53,4 @@ struct run_opts;
  */
 int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro);
 
-
 #endif
