@@ -14,7 +14,6 @@
 #include "store/staging.h"
 #include "base/xalloc.h"
 
-
 struct ledger {
 	struct staging *s; /* borrowed */
 	/* owned: application -> integer: >= 0 the offset of its value in ledger.json,
