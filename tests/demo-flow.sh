@@ -8,25 +8,8 @@
 if [ "${PYTHON3:-no}" = no ]; then echo "1..0 # SKIP python3 not found"; exit 0; fi
 
 export ASHBY2HUMAANS_RETRY_BASE_MS=20
-export ASHBY_API_KEY=demo-key-full HUMAANS_API_TOKEN=demo-token
-HREQ="$TEST_TMP/humaans-requests.jsonl"
-A_PID= H_PID=
-TEST_CLEANUP='kill $A_PID $H_PID 2>/dev/null; wait 2>/dev/null'
-
-wait_port() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	cat "$1"
-}
-"$PYTHON3" "$top_srcdir/tests/ashby_emulator.py" --org "$top_srcdir/fixtures/demo/ashby" \
-	--port-file "$TEST_TMP/aport" --requests "$TEST_TMP/ashby-requests.jsonl" 2>/dev/null &
-A_PID=$!
-"$PYTHON3" "$top_srcdir/tests/humaans_emulator.py" --seed "$top_srcdir/fixtures/demo/humaans" \
-	--port-file "$TEST_TMP/hport" --requests "$HREQ" 2>/dev/null &
-H_PID=$!
-export ASHBY_BASE_URL="http://127.0.0.1:$(wait_port "$TEST_TMP/aport")"
-HPORT=$(wait_port "$TEST_TMP/hport")
-export HUMAANS_BASE_URL="http://127.0.0.1:$HPORT/api"
+start_emulators
+HREQ="$TEST_TMP/humaans.jsonl"
 
 # py EXPR: evaluate over the Humaans state (S), the transform (T) and the ledger (L).
 py() {
@@ -42,7 +25,7 @@ R = [json.loads(l) for l in open(sys.argv[3])] if __import__("os").path.exists(s
 W = [r for r in R if r["method"] in ("POST", "PATCH", "DELETE")]
 r = eval(sys.argv[4])
 print(r if not isinstance(r, (dict, list, bool)) else json.dumps(r, sort_keys=True))
-' "http://127.0.0.1:$HPORT" "$S" "$HREQ" "$1"
+'  "$HUMAANS_URL" "$S" "$HREQ" "$1"
 }
 
 S="$TEST_TMP/staging"

@@ -4,16 +4,9 @@
 # error, trace or log.
 . "$top_srcdir/tests/lib.sh"
 
-"$PYTHON3" "$top_srcdir/tests/humaans_emulator.py" --seed "$top_srcdir/fixtures/demo/humaans" \
-	--port-file "$TEST_TMP/port" --requests "$TEST_TMP/requests.jsonl" &
-emu_pid=$!
-TEST_CLEANUP='kill $emu_pid 2>/dev/null; wait $emu_pid 2>/dev/null'
-i=0
-while [ ! -s "$TEST_TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(cat "$TEST_TMP/port")
+start_humaans_emulator
 
-HUMAANS_BASE_URL="http://127.0.0.1:$port/api" HUMAANS_API_TOKEN=demo-token HUMAANS_TEST_TRACE=1 \
-	"$top_builddir/tests/test-humaans" >"$TEST_TMP/tap" 2>"$TEST_TMP/trace"
+HUMAANS_TEST_TRACE=1 "$top_builddir/tests/test-humaans" >"$TEST_TMP/tap" 2>"$TEST_TMP/trace"
 rc=$?
 # Re-number the program's TAP into this script's stream.
 while IFS= read -r line; do
@@ -30,7 +23,7 @@ n=$(grep -c 'HTTP\|GET\|POST' "$TEST_TMP/trace")
 [ "$n" -gt 50 ]; ok $? "the -vv trace shows the requests ($n lines)"
 for t in demo-token read-only-token no-documents-token not-a-valid-token-xyz; do
 	! grep -q "$t" "$TEST_TMP/trace" "$TEST_TMP/tap"; ok $? "no '$t' in the trace or the messages"
-	! grep -q "$t" "$TEST_TMP/requests.jsonl"; ok $? "no '$t' in the emulator's request log"
+	! grep -q "$t" "$TEST_TMP/humaans.jsonl"; ok $? "no '$t' in the emulator's request log"
 done
 grep -qi 'authorization: <redacted>' "$TEST_TMP/trace"; ok $? "the trace redacts Authorization"
 done_testing

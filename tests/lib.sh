@@ -9,6 +9,8 @@ trap 'tap_cleanup' EXIT
 
 tap_cleanup() {
 	[ -n "${TEST_CLEANUP:-}" ] && eval "$TEST_CLEANUP"
+	stop_ashby_emulator
+	stop_humaans_emulator
 	rm -rf "$TEST_TMP"
 }
 
@@ -40,29 +42,60 @@ done_testing() {
 
 a2h() { "$ASHBY2HUMAANS" "$@"; }
 
-# start_emulators: the Ashby emulator (organisation $ASHBY_ORG, default the demo) and the
-# Humaans emulator (seed $HUMAANS_SEED, default the demo) on loopback, stopped at exit.
-# Exports ASHBY_BASE_URL, HUMAANS_BASE_URL and the demo credentials; sets ASHBY_URL and
-# HUMAANS_URL (for control calls) and logs requests to $TEST_TMP/ashby.jsonl, humaans.jsonl.
-start_emulators() {
-	rm -f "$TEST_TMP/ashby.port" "$TEST_TMP/humaans.port"
+# The API emulators on loopback, one way for every shell test. Each runs on an
+# ephemeral port, logs its requests to $TEST_TMP/ashby.jsonl or humaans.jsonl and its
+# own diagnostics to $TEST_TMP/ashby-emulator.err or humaans-emulator.err, and is
+# stopped at exit (or by stop_ashby_emulator / stop_humaans_emulator).
+
+# wait_port_file FILE: the port an emulator wrote to FILE (waits up to 30 s).
+wait_port_file() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	cat "$1"
+}
+
+# start_ashby_emulator [ARGS...]: organisation $ASHBY_ORG (default the demo), extra
+# emulator ARGS passed on. Sets ASHBY_URL (control calls) and ASHBY_PID; exports
+# ASHBY_BASE_URL and the demo key.
+start_ashby_emulator() {
+	rm -f "$TEST_TMP/ashby.port"
 	"$PYTHON3" "$top_srcdir/tests/ashby_emulator.py" \
 		--org "${ASHBY_ORG:-$top_srcdir/fixtures/demo/ashby}" \
-		--port-file "$TEST_TMP/ashby.port" --requests "$TEST_TMP/ashby.jsonl" &
+		--port-file "$TEST_TMP/ashby.port" --requests "$TEST_TMP/ashby.jsonl" "$@" \
+		2>>"$TEST_TMP/ashby-emulator.err" &
 	ASHBY_PID=$!
+	ASHBY_URL="http://127.0.0.1:$(wait_port_file "$TEST_TMP/ashby.port")"
+	export ASHBY_BASE_URL="$ASHBY_URL" ASHBY_API_KEY=demo-key-full
+}
+
+# start_humaans_emulator [ARGS...]: seed $HUMAANS_SEED (default the demo), extra
+# emulator ARGS passed on. Sets HUMAANS_URL (control calls) and HUMAANS_PID; exports
+# HUMAANS_BASE_URL and the demo token.
+start_humaans_emulator() {
+	rm -f "$TEST_TMP/humaans.port"
 	"$PYTHON3" "$top_srcdir/tests/humaans_emulator.py" \
 		--seed "${HUMAANS_SEED:-$top_srcdir/fixtures/demo/humaans}" \
-		--port-file "$TEST_TMP/humaans.port" --requests "$TEST_TMP/humaans.jsonl" &
+		--port-file "$TEST_TMP/humaans.port" --requests "$TEST_TMP/humaans.jsonl" "$@" \
+		2>>"$TEST_TMP/humaans-emulator.err" &
 	HUMAANS_PID=$!
-	TEST_CLEANUP='kill $ASHBY_PID $HUMAANS_PID 2>/dev/null; wait $ASHBY_PID $HUMAANS_PID 2>/dev/null'
-	i=0
-	while { [ ! -s "$TEST_TMP/ashby.port" ] || [ ! -s "$TEST_TMP/humaans.port" ]; } &&
-	      [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	ASHBY_URL="http://127.0.0.1:$(cat "$TEST_TMP/ashby.port")"
-	HUMAANS_URL="http://127.0.0.1:$(cat "$TEST_TMP/humaans.port")"
-	export ASHBY_BASE_URL="$ASHBY_URL" HUMAANS_BASE_URL="$HUMAANS_URL/api"
-	export ASHBY_API_KEY=demo-key-full HUMAANS_API_TOKEN=demo-token
-	export ASHBY2HUMAANS_RETRY_BASE_MS=5
+	HUMAANS_URL="http://127.0.0.1:$(wait_port_file "$TEST_TMP/humaans.port")"
+	export HUMAANS_BASE_URL="$HUMAANS_URL/api" HUMAANS_API_TOKEN=demo-token
+}
+
+stop_ashby_emulator() {
+	[ -n "${ASHBY_PID:-}" ] && { kill "$ASHBY_PID" 2>/dev/null; wait "$ASHBY_PID" 2>/dev/null; }
+	ASHBY_PID=
+}
+stop_humaans_emulator() {
+	[ -n "${HUMAANS_PID:-}" ] && { kill "$HUMAANS_PID" 2>/dev/null; wait "$HUMAANS_PID" 2>/dev/null; }
+	HUMAANS_PID=
+}
+
+# start_emulators: both, with short retry pacing for the tool.
+start_emulators() {
+	start_ashby_emulator
+	start_humaans_emulator
+	export ASHBY2HUMAANS_RETRY_BASE_MS="${ASHBY2HUMAANS_RETRY_BASE_MS:-5}"
 }
 
 # emulator_ctl URL PATH [JSON]: a control call (POST with JSON, else GET); prints the answer.

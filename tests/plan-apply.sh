@@ -4,27 +4,11 @@
 . "$top_srcdir/tests/lib.sh"
 
 export ASHBY2HUMAANS_RETRY_BASE_MS=20
-export HUMAANS_API_TOKEN=demo-token
-EMU="$top_srcdir/tests/humaans_emulator.py"
-SEED="$top_srcdir/fixtures/demo/humaans"
-EMU_PID=
-TEST_CLEANUP='[ -n "$EMU_PID" ] && kill $EMU_PID 2>/dev/null; wait 2>/dev/null'
-REQ="$TEST_TMP/requests.jsonl"
-
-start_emulator() {
-	rm -f "$TEST_TMP/port"
-	"$PYTHON3" "$EMU" --seed "$SEED" --port-file "$TEST_TMP/port" --requests "$REQ" \
-		--now 2026-01-10T09:00:00Z 2>"$TEST_TMP/emulator.err" &
-	EMU_PID=$!
-	i=0
-	while [ ! -s "$TEST_TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	PORT=$(cat "$TEST_TMP/port")
-	export HUMAANS_BASE_URL="http://127.0.0.1:$PORT/api"
-}
+REQ="$TEST_TMP/humaans.jsonl"
 
 # emu METHOD PATH [JSON]: a control request; prints the answer.
 emu() {
-	"$PYTHON3" - "$1" "http://127.0.0.1:$PORT$2" "${3:-}" <<'EOF'
+	"$PYTHON3" - "$1" "$HUMAANS_URL$2" "${3:-}" <<'EOF'
 import sys, urllib.request
 m, u, b = sys.argv[1:4]
 req = urllib.request.Request(u, data=b.encode() if b else None, method=m,
@@ -100,7 +84,7 @@ BAD='{
 DEMO="[$CONNIE, $LIAM, $OLIVIA]"
 REX='app_rex,Rex,lastName,one-word name has no last name'
 
-start_emulator
+start_humaans_emulator --now 2026-01-10T09:00:00Z
 ok $? "the Humaans emulator started"
 
 # ---- nothing to plan reads nothing -----------------------------------------
