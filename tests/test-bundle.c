@@ -1,4 +1,4 @@
-/* Unit tests for bundle.c: run times, MANIFEST format, writing and verifying bundles. */
+/* Unit tests for the bundle module: run times, MANIFEST format, writing and verifying bundles. */
 #include "config.h"
 
 #include <dirent.h>
@@ -47,7 +47,7 @@ static void entries_free(struct entries *es)
 	es->n = 0;
 }
 
-/* Read every entry of an archive with libarchive, independently of bundle.c. */
+/* Read every entry of an archive with libarchive, independently of the bundle module. */
 static int entries_read(const char *path, struct entries *es)
 {
 	struct archive *a = archive_read_new();

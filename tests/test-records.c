@@ -1,6 +1,6 @@
 /*
  * Unit tests for records.c: streamed reading of staged arrays (offsets,
- * indexes, members), the record-by-record writer (byte-identical to
+ * indexes, members), the object-member reader, the record-by-record writer (byte-identical to
  * snapshot_dump of the whole value) and the spool.
  */
 #include "config.h"
@@ -293,6 +293,157 @@ static void test_spool(struct staging *s)
 	json_decref(arr);
 }
 
+/* Walk `text` (after `skip` bytes) with rec_members: the names joined by ',' into `names`. */
+static int walk_names(const char *text, size_t skip, struct buf *names, struct err *e)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct rec_members *m;
+	const char *name;
+	long at;
+	int rc;
+
+	buf_reset(names);
+	if (!f || fseek(f, (long)skip, SEEK_SET) < 0 || rec_skip_ws(f) != '{') {
+		if (f)
+			fclose(f);
+		return -100;
+	}
+	m = rec_members_begin(f, "t.json");
+	while ((rc = rec_members_next(m, &name, &at, e)) == 1)
+		buf_addf(names, "%s%s", names->len ? "," : "", name);
+	rec_members_end(m);
+	if (rc == 0 && rec_skip_ws(f) != EOF)
+		rc = -101; /* the stream must be left just after the '}' */
+	fclose(f);
+	return rc;
+}
+
+/* The value at `at` of stream `f`, parsed as a reader of the offsets would. */
+static json_t *value_at(FILE *f, long at)
+{
+	if (fseek(f, at, SEEK_SET) < 0)
+		return NULL;
+	return json_loadf(f, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, NULL);
+}
+
+static void test_members(void)
+{
+	static const char text[] = "xyz  {\"b\": 1, \"a\\u0041\": [1, {\"x\": \"}\"}], "
+				   "\"c\" : \"s\\\"}\" ,\"d\": {\"e\": {}, \"f\": [\"]\"]}, "
+				   "\"n\": null}\n";
+	static const char *const want_names[] = { "b", "aA", "c", "d", "n" };
+	const char *want_values[] = { "1", "[1, {\"x\": \"}\"}]", "\"s\\\"}\"",
+				      "{\"e\": {}, \"f\": [\"]\"]}", "null" };
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct rec_members *m, *inner;
+	struct err e = ERR_INIT;
+	struct buf names = BUF_INIT;
+	const char *name;
+	long at, ats[5];
+	size_t i = 0;
+	int rc, c;
+
+	/* Names decoded, offsets absolute (the object starts at byte 5), the caller reading
+	 * some values where the walk leaves the stream, others left to be skipped. */
+	ok(f && fseek(f, 3, SEEK_SET) == 0 && rec_skip_ws(f) == '{', "the object is found");
+	m = rec_members_begin(f, "t.json");
+	while ((rc = rec_members_next(m, &name, &at, &e)) == 1 && i < 5) {
+		is_str(name, want_names[i], "member name read and decoded");
+		ats[i] = at;
+		ok(ftell(f) == at, "the stream is left at the value of '%s'", name);
+		if (i == 1) {
+			/* read the value where it is */
+			json_t *v = json_loadf(f, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, NULL),
+			       *w = json_loads(want_values[i], JSON_DECODE_ANY, NULL);
+
+			ok(v && w && json_equal(v, w), "the value of 'aA' read in place");
+			json_decref(v);
+			json_decref(w);
+		} else if (i == 3) {
+			/* a nested walk over the same stream */
+			c = rec_skip_ws(f);
+			inner = rec_members_begin(f, "t.json");
+			buf_reset(&names);
+			while (c == '{' && rec_members_next(inner, &name, &at, &e) == 1)
+				buf_addf(&names, "%s;", name);
+			rec_members_end(inner);
+			is_str(names.data, "e;f;", "a nested object walked on the same stream");
+		} else if (i == 4) {
+			/* wander off: the next call still finds its place */
+			fseek(f, 0, SEEK_SET);
+		}
+		i++;
+	}
+	is_int(rc, 0, "the walk ends at the closing brace");
+	is_int((long long)i, 5, "five members");
+	is_int(getc(f), '\n', "the stream is left just after the '}'");
+	is_int(rec_members_next(m, &name, &at, &e), 0, "and stays at the end");
+	rec_members_end(m);
+	for (i = 0; i < 5; i++) {
+		json_t *v = value_at(f, ats[i]),
+		       *w = json_loads(want_values[i], JSON_DECODE_ANY, NULL);
+
+		ok(v && w && json_equal(v, w), "the offset of member %zu reads its value", i);
+		json_decref(v);
+		json_decref(w);
+	}
+	fclose(f);
+
+	is_int(walk_names("{}", 0, &names, &e), 0, "an empty object");
+	is_int((long long)names.len, 0, "has no members");
+	is_int(walk_names(" { \n } ", 0, &names, &e), 0, "an empty object with spaces");
+	is_int(walk_names("{\"k\": {\"k\": 1}, \"l\": 2}", 0, &names, &e), 0,
+	       "a name inside a value is not a member");
+	is_str(names.data, "k,l", "only the members of the object are named");
+
+	is_int(walk_names("{\"a\": 1, \"b\": 2, \"a\": 3}", 0, &names, &e), ERR_INVALID,
+	       "a name seen twice is refused");
+	ok(strstr(e.msg, "t.json") && strstr(e.msg, "'a'"), "the message names file and member: %s",
+	   e.msg);
+	err_clear(&e);
+	is_int(walk_names("{\"a\": 1, \"\\u0061\": 2}", 0, &names, &e), ERR_INVALID,
+	       "the same name spelt with an escape is refused too");
+	err_clear(&e);
+
+	{
+		static const struct {
+			const char *text, *why;
+		} badv[] = {
+			{ "{\"a\" 1}", "':' expected" },
+			{ "{\"a\": 1,}", "malformed member name" },
+			{ "{a: 1}", "malformed member name" },
+			{ "{1: 1}", "malformed member name" },
+			{ "{\"a\": 1 \"b\": 2}", "',' or '}' expected" },
+			{ "{\"a\": [1, 2", "premature end of input" },
+			{ "{\"a\":", "premature end of input" },
+			{ "{\"a", "malformed member name" },
+			{ "{\"a\": \"x", "premature end of input" },
+		};
+
+		for (i = 0; i < sizeof(badv) / sizeof(badv[0]); i++) {
+			rc = walk_names(badv[i].text, 0, &names, &e);
+			ok(rc == ERR_INVALID && strstr(e.msg, badv[i].why) &&
+				   strstr(e.msg, "t.json: "),
+			   "%s is refused: %s", badv[i].text, e.msg);
+			err_clear(&e);
+		}
+	}
+
+	/* A large value is skipped, not held: the member after it is found. */
+	{
+		struct buf big = BUF_INIT;
+
+		buf_adds(&big, "{\"big\": [");
+		for (i = 0; i < 200000; i++)
+			buf_addf(&big, "%s{\"s\": \"%zu}]\"}", i ? "," : "", i);
+		buf_adds(&big, "], \"after\": true}");
+		is_int(walk_names(big.data, 0, &names, &e), 0, "a 3 MB member is skipped");
+		is_str(names.data, "big,after", "and the member after it read");
+		buf_release(&big);
+	}
+	buf_release(&names);
+}
+
 int main(void)
 {
 	struct tmp_stage t;
@@ -302,6 +453,7 @@ int main(void)
 	test_writer(t.s);
 	test_reader(t.s);
 	test_spool(t.s);
+	test_members();
 	tmp_stage_close(&t);
 	return tap_done();
 }

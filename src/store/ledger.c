@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/buf.h"
 #include "base/jsonutil.h"
 #include "store/records.h"
 #include "store/staging.h"
@@ -40,148 +39,22 @@ static int open_read(struct ledger *l, const char *rel, FILE **out, struct err *
 	return rc;
 }
 
-/* ---- the top-level object of ledger.json, member by member ---- */
-
-struct scan {
-	FILE *f;
-	long pos; /* offset of the next character */
-};
-
-static int scan_get(struct scan *sc)
-{
-	int c = getc(sc->f);
-
-	if (c != EOF)
-		sc->pos++;
-	return c;
-}
-
-static void scan_unget(struct scan *sc, int c)
-{
-	if (c != EOF) {
-		ungetc(c, sc->f);
-		sc->pos--;
-	}
-}
-
-static int scan_nonws(struct scan *sc)
-{
-	int c;
-
-	do
-		c = scan_get(sc);
-	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
-	return c;
-}
-
-/* The rest of a string whose opening quote was read; its raw text (quotes included) into `raw` when not NULL. */
-static int scan_string(struct scan *sc, struct buf *raw)
-{
-	int c;
-
-	if (raw)
-		buf_addc(raw, '"');
-	while ((c = scan_get(sc)) != EOF) {
-		if (raw)
-			buf_addc(raw, (char)c);
-		if (c == '"')
-			return 0;
-		if (c == '\\') {
-			if ((c = scan_get(sc)) == EOF)
-				break;
-			if (raw)
-				buf_addc(raw, (char)c);
-		}
-	}
-	return -1;
-}
-
-/* Skip a value whose first character `c` was read. */
-static int scan_value(struct scan *sc, int c)
-{
-	int depth = 0;
-
-	if (c == '"')
-		return scan_string(sc, NULL);
-	if (c != '{' && c != '[') {
-		/* A scalar: up to the next delimiter, which is left for the caller. */
-		while (c != EOF && c != ',' && c != '}' && c != ']' && c != ' ' && c != '\t' &&
-		       c != '\n' && c != '\r')
-			c = scan_get(sc);
-		scan_unget(sc, c);
-		return 0;
-	}
-	for (; c != EOF; c = scan_get(sc)) {
-		if (c == '"') {
-			if (scan_string(sc, NULL) < 0)
-				return -1;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if ((c == '}' || c == ']') && --depth == 0) {
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* Index every member of the object in `f`: key -> offset of its value. */
+/* Index every member of the object in `f`: application id -> offset of its entry. */
 static int index_object(FILE *f, const char *what, json_t *index, struct err *e)
 {
-	struct scan sc = { f, 0 };
-	struct buf raw = BUF_INIT;
-	int c = scan_nonws(&sc), rc = 0;
+	struct rec_members *m;
+	const char *app;
+	long at;
+	int rc;
 
-	if (c != '{') {
-		rc = err_set(e, ERR_INVALID, "%s is not an object", what);
-		goto out;
-	}
-	c = scan_nonws(&sc);
-	if (c == '}')
-		goto end;
-	for (;;) {
-		json_t *key;
-		long at;
-
-		buf_reset(&raw);
-		if (c != '"' || scan_string(&sc, &raw) < 0)
-			goto bad;
-		key = json_loadb(raw.data, raw.len, JSON_DECODE_ANY, NULL);
-		if (!json_is_string(key)) {
-			json_decref(key);
-			goto bad;
-		}
-		if (scan_nonws(&sc) != ':') {
-			json_decref(key);
-			goto bad;
-		}
-		c = scan_nonws(&sc);
-		at = sc.pos - 1;
-		if (c == EOF || scan_value(&sc, c) < 0) {
-			json_decref(key);
-			goto bad;
-		}
-		if (json_object_get(index, json_string_value(key))) {
-			rc = err_set(e, ERR_INVALID, "%s: application '%s' appears twice", what,
-				     json_string_value(key));
-			json_decref(key);
-			goto out;
-		}
-		json_object_set_new(index, json_string_value(key), json_integer(at));
-		json_decref(key);
-		c = scan_nonws(&sc);
-		if (c == '}')
-			break;
-		if (c != ',')
-			goto bad;
-		c = scan_nonws(&sc);
-	}
-end:
-	if (scan_nonws(&sc) == EOF)
-		goto out;
-bad:
-	rc = err_set(e, ERR_INVALID, "%s: invalid json near byte %ld", what, sc.pos);
-out:
-	buf_release(&raw);
+	if (rec_skip_ws(f) != '{')
+		return err_set(e, ERR_INVALID, "%s is not an object", what);
+	m = rec_members_begin(f, what);
+	while ((rc = rec_members_next(m, &app, &at, e)) == 1)
+		json_object_set_new(index, app, json_integer(at));
+	rec_members_end(m);
+	if (rc == 0 && rec_skip_ws(f) != EOF)
+		rc = err_set(e, ERR_INVALID, "%s: invalid json near byte %ld", what, ftell(f));
 	return rc;
 }
 

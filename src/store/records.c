@@ -90,20 +90,129 @@ int rec_skip_value(FILE *f)
 	return in_string || depth ? -1 : 0;
 }
 
-/* Read a member name (the opening quote already read) into `out`, truncated to `outlen`. */
-static int read_key(FILE *f, char *out, size_t outlen)
+/* ---- the members of an object ---- */
+
+#define NAME_MAX_BYTES 65536 /* a member name longer than this is not ours */
+
+struct rec_members {
+	FILE *f;	/* borrowed */
+	char *what;	/* the file's name, for messages */
+	json_t *seen;	/* the names read so far: a name seen twice is refused */
+	json_t *name;	/* the current member's name, decoded */
+	struct buf raw; /* that name as written, quotes included */
+	long value_at;	/* where the current member's value starts; -1 before the first */
+	bool done;	/* the closing '}' was read */
+};
+
+struct rec_members *rec_members_begin(FILE *f, const char *what)
 {
-	size_t n = 0;
+	struct rec_members *m = xcalloc(1, sizeof(*m));
+
+	m->f = f;
+	m->what = xstrdup(what);
+	m->seen = json_object();
+	buf_init(&m->raw, NAME_MAX_BYTES);
+	m->value_at = -1;
+	return m;
+}
+
+void rec_members_end(struct rec_members *m)
+{
+	if (!m)
+		return;
+	free(m->what);
+	json_decref(m->seen);
+	json_decref(m->name);
+	buf_release(&m->raw);
+	free(m);
+}
+
+static int members_bad(struct rec_members *m, const char *why, struct err *e)
+{
+	long at = ftell(m->f);
+
+	return err_set(e, ERR_INVALID, "%s: %s at byte %ld", m->what, why, at < 0 ? 0 : at);
+}
+
+/* The rest of a member name whose opening quote was read, decoded into m->name. */
+static int name_read(struct rec_members *m)
+{
 	int c;
 
-	while ((c = getc(f)) != EOF && c != '"') {
-		if (c == '\\' && (c = getc(f)) == EOF)
-			return -1; /* an escaped name never equals the plain names we look for */
-		if (n + 1 < outlen)
-			out[n++] = (char)c;
+	buf_reset(&m->raw);
+	json_decref(m->name);
+	m->name = NULL;
+	if (buf_addc(&m->raw, '"') < 0)
+		return -1;
+	while ((c = getc(m->f)) != EOF) {
+		if (buf_addc(&m->raw, (char)c) < 0)
+			return -1;
+		if (c == '"')
+			break;
+		if (c == '\\' && ((c = getc(m->f)) == EOF || buf_addc(&m->raw, (char)c) < 0))
+			return -1;
 	}
-	out[n] = '\0';
-	return c == EOF ? -1 : 0;
+	if (c == EOF)
+		return -1;
+	m->name = json_loadb(m->raw.data, m->raw.len, JSON_DECODE_ANY, NULL);
+	return json_is_string(m->name) ? 0 : -1;
+}
+
+/* Past the current member's value (read by the caller or not), then its ',' or the '}'. */
+static int member_pass(struct rec_members *m, struct err *e)
+{
+	long pos = ftell(m->f);
+	int c;
+
+	if (pos != m->value_at && fseek(m->f, m->value_at, SEEK_SET) < 0)
+		return err_set(e, ERR_IO, "%s: cannot seek: %s", m->what, strerror(errno));
+	if (rec_skip_value(m->f) < 0)
+		return members_bad(m, "premature end of input", e);
+	c = rec_skip_ws(m->f);
+	if (c == '}') {
+		m->done = true;
+		return 0;
+	}
+	if (c != ',')
+		return members_bad(m, "',' or '}' expected", e);
+	return 1;
+}
+
+int rec_members_next(struct rec_members *m, const char **name, long *at, struct err *e)
+{
+	const char *key;
+	int c, rc;
+
+	*name = NULL;
+	*at = -1;
+	if (m->done)
+		return 0;
+	if (m->value_at >= 0 && (rc = member_pass(m, e)) <= 0)
+		return rc;
+	c = rec_skip_ws(m->f);
+	if (c == '}' && m->value_at < 0) {
+		m->done = true; /* {} */
+		return 0;
+	}
+	if (c != '"' || name_read(m) < 0)
+		return members_bad(m, "malformed member name", e);
+	if (rec_skip_ws(m->f) != ':')
+		return members_bad(m, "':' expected", e);
+	key = json_string_value(m->name);
+	if (json_object_get(m->seen, key))
+		return err_set(e, ERR_INVALID, "%s: member '%s' appears twice", m->what, key);
+	c = rec_skip_ws(m->f);
+	if (c == EOF)
+		return members_bad(m, "premature end of input", e);
+	ungetc(c, m->f);
+	m->value_at = ftell(m->f);
+	if (m->value_at < 0)
+		return err_set(e, ERR_IO, "%s: cannot tell the position: %s", m->what,
+			       strerror(errno));
+	json_object_set_new(m->seen, key, json_true());
+	*name = key;
+	*at = m->value_at;
+	return 1;
 }
 
 /*
@@ -112,34 +221,18 @@ static int read_key(FILE *f, char *out, size_t outlen)
  */
 static int seek_member(struct rec_reader *r, const char *member, struct err *e)
 {
-	char key[256];
-	int c = rec_skip_ws(r->f);
+	struct rec_members *m;
+	const char *name;
+	long at;
+	int rc;
 
-	if (c != '{')
+	if (rec_skip_ws(r->f) != '{')
 		return bad(r, ftell(r->f) - 1, "not a JSON object", e);
-	c = rec_skip_ws(r->f);
-	if (c == '}')
-		return 0;
-	for (;;) {
-		if (c != '"' || read_key(r->f, key, sizeof(key)) < 0)
-			return bad(r, ftell(r->f), "malformed member name", e);
-		if (rec_skip_ws(r->f) != ':')
-			return bad(r, ftell(r->f), "':' expected", e);
-		c = rec_skip_ws(r->f);
-		if (c == EOF)
-			return bad(r, ftell(r->f), "premature end of input", e);
-		ungetc(c, r->f);
-		if (strcmp(key, member) == 0)
-			return 1;
-		if (rec_skip_value(r->f) < 0)
-			return bad(r, ftell(r->f), "premature end of input", e);
-		c = rec_skip_ws(r->f);
-		if (c == '}')
-			return 0;
-		if (c != ',')
-			return bad(r, ftell(r->f), "',' or '}' expected", e);
-		c = rec_skip_ws(r->f);
-	}
+	m = rec_members_begin(r->f, r->what);
+	while ((rc = rec_members_next(m, &name, &at, e)) == 1 && strcmp(name, member) != 0)
+		;
+	rec_members_end(m);
+	return rc;
 }
 
 static int reader_start(FILE *f, const char *what, const char *member, struct rec_reader **out,

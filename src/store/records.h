@@ -89,11 +89,37 @@ int rec_read_member(struct staging *s, const char *relpath, const char *member, 
 		    struct err *e);
 
 /*
- * Scanning, for the few readers of other staged shapes (the members of
- * extract/state.json's "files" object): the next character of `f` that is not
- * JSON whitespace (EOF at the end), and skipping one JSON value without
- * building it (not a validator: a value that is used is parsed for real when
- * it is read), which returns -1 at a premature end of input.
+ * The members of a JSON object, one at a time, without building their values
+ * (the one reader of staged objects keyed by id: ledger.json, state.json and
+ * its "files", the top level of plan.json). rec_members_next() gives each
+ * member's name (decoded) and the byte offset of its value in the stream,
+ * where it leaves the stream: the caller may read that value (json_loadf with
+ * JSON_DISABLE_EOF_CHECK, or a nested walk when it is an object), keep the
+ * offset to read it later, or leave it; the next call goes on after the
+ * value whatever the caller read in between. A name seen twice is refused
+ * (ERR_INVALID, as JSON_REJECT_DUPLICATES), so the walk keeps the names seen
+ * so far; values are never held. Values are skipped, not validated: one that
+ * is used is parsed for real when it is read.
+ *
+ * rec_members_begin() starts on `f` (borrowed, seekable) just after the
+ * object's '{' (the caller read it, and says what a file without one means);
+ * `what` names the file in messages. Free with rec_members_end(); the stream
+ * stays the caller's.
+ */
+struct rec_members;
+struct rec_members *rec_members_begin(FILE *f, const char *what);
+/*
+ * 1 with *name (borrowed until the next call) and *at (the value's offset);
+ * 0 once the closing '}' is read (the stream is left just after it); or
+ * ERR_INVALID naming the file and the byte ("',' or '}' expected at byte 41").
+ */
+int rec_members_next(struct rec_members *m, const char **name, long *at, struct err *e);
+void rec_members_end(struct rec_members *m); /* NULL is fine */
+
+/*
+ * Scanning: the next character of `f` that is not JSON whitespace (EOF at the
+ * end), and skipping one JSON value without building it (not a validator),
+ * which returns -1 at a premature end of input.
  */
 int rec_skip_ws(FILE *f);
 int rec_skip_value(FILE *f);

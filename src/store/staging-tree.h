@@ -1,7 +1,7 @@
 /*
  * staging-tree: read whole trees and stage history at a revision of the
- * staging repo (for log, show and export). Kept apart from staging.c; it
- * reaches libgit2 through staging_git_repo().
+ * staging repo (for log, show and export). Kept apart from the staging-*.c
+ * files; it reaches libgit2 through staging_git_repo().
  */
 #ifndef STAGING_TREE_H
 #define STAGING_TREE_H
