@@ -27,20 +27,28 @@ apiKeys:read -> API Keys).  ``files.json`` entries are ``{"handle", "name",
 "path"}`` (path relative to the org dir) or carry ``"content_b64"`` instead.
 
 Endpoints (permission module): apiKey.info (API Keys), application.list,
-application.info, candidate.info, file.info (Candidates), offer.list (Offers),
-job.info, jobPosting.list (Jobs), department.list, location.list, user.list
-(Organization), customField.list (Hiring Process Metadata).  ``file.info``
+application.info, candidate.info, candidate.list, file.info (Candidates),
+offer.list (Offers), job.info, jobPosting.list (Jobs), department.list,
+location.list, user.list (Organization), customField.list (Hiring Process
+Metadata).  candidate.list is unfiltered (every candidate); its incremental
+pass returns the candidates changed since the token.  Accepted and ignored:
+``expand`` (application.list/.info, job.info; an array of strings) and
+``includeLocationHierarchy`` (location.list).  offer.list filters on
+``offerStatus`` / ``acceptanceStatus`` (a value or an array of values).  ``file.info``
 answers ``{"url": "http://127.0.0.1:PORT/files/<handle>?sig=<hmac>"}``; that
 URL serves the bytes to a plain GET and needs no auth (a wrong sig is 403).
 
 Errors: no Authorization -> 401 (an HTML page, not JSON); an unknown key ->
 403 (JSON); a missing module -> 403 ``missing_endpoint_permission`` naming the
 module; other errors are HTTP 200 with ``{"success": false, "errorInfo":
-{"code", "message", "requestId"}, "errors": [message]}``.  ``null`` for an
-optional parameter, ``limit`` outside 1..100, or a filter combined with
-``syncToken`` is ``invalid_input``.  A cursor sent with parameters other than
-those of the request that produced it is ``invalid_next_cursor``; an unknown
-cursor is ``next_cursor_expired``.
+{"code", "message", "requestId"}, "errors": [code]}``.  ``null`` for an
+optional parameter, ``limit`` outside 1..100, a filter combined with
+``syncToken``, or a filter value Ashby does not define (``status: "Foo"``) is
+``invalid_input``.  A cursor sent with parameters other than those of the
+request that produced it, or one that cannot be decoded (not of the
+emulator's ``cu_...`` form), is ``invalid_next_cursor``; a well-formed cursor
+the emulator no longer knows is ``next_cursor_expired``.  A sync token that
+cannot be decoded (not ``st_...``) is ``sync_token_invalid``.
 
 Sync tokens: the server keeps a version counter; every record carries the
 version of its last change.  A token remembers the counter when its pass
@@ -62,13 +70,21 @@ Control endpoint (no auth):
   429 (+ "retry_after": 1), "status": 503, "html": true (non-JSON body with
   the status), "drop": true (close the connection without an answer),
   "malformed": true (HTTP 200, truncated JSON), "error": "sync_token_expired"
-  (HTTP 200 success:false with that code), "latency_ms": N}``.
+  (HTTP 200 success:false with that code: any code, e.g. ``cursor_invalid``,
+  ``invalid_next_cursor``), "latency_ms": N}``.
 * ``POST /_emulator/mutate`` ``{"ops": [{"collection": "applications", "id":
   "...", "set": {"status": "Archived", "candidate.name": "X"}}, {"collection":
   "offers", "record": {...}}, {"collection": "applications", "id": "...",
   "delete": true}]}`` (a single op may be posted without ``ops``); dotted keys
-  set nested fields.  Each change bumps the record's version (and, for
-  applications, its ``updatedAt``).
+  set nested fields.  Each change bumps the record's version (and the
+  ``updatedAt`` of applications, jobs, users and departments).
+* The drift edits, each one change as Ashby would make it (see
+  tests/ashby_edits.py): ``POST /_emulator/candidate-edit`` (a candidate's own
+  phone, email or name: only candidate.list sees it),
+  ``/_emulator/application-status`` (archive an application, move it back),
+  ``/_emulator/offer-resign`` (a new signed letter on the accepted offer),
+  ``/_emulator/offer-edit`` (salary, start date),
+  ``/_emulator/candidate-merge`` (Ashby's candidateMerge).
 * ``POST /_emulator/reset-tokens`` ``{"code": "sync_token_expired"}`` forgets
   every issued token (and cursor); later use of one is answered with ``code``
   (default ``sync_token_expired``; also ``sync_token_invalid``).
@@ -87,6 +103,7 @@ import hmac
 import json
 import os
 import random
+import re
 import secrets
 import sys
 import threading
@@ -94,6 +111,9 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ashby_edits  # noqa: E402 (the drift edits of the control API, same directory)
 
 COLLECTIONS = {
     "applications": "applications.json",
@@ -122,20 +142,33 @@ MODULE_SCOPE = {v: k for k, v in SCOPE_MODULE.items()}
 # endpoint -> (module, kind, collection, extra parameters allowed)
 ENDPOINTS = {
     "apiKey.info": ("API Keys", "apikey", None, set()),
-    "application.list": ("Candidates", "list", "applications", {"status", "createdAfter"}),
-    "application.info": ("Candidates", "info", "applications", {"applicationId"}),
+    "application.list": ("Candidates", "list", "applications", {"status", "createdAfter", "expand"}),
+    "application.info": ("Candidates", "info", "applications", {"applicationId", "expand"}),
     "candidate.info": ("Candidates", "info", "candidates", {"id"}),
+    "candidate.list": ("Candidates", "list", "candidates", set()),
     "file.info": ("Candidates", "file", "files", {"fileHandle"}),
-    "offer.list": ("Offers", "list", "offers", {"applicationId"}),
-    "job.info": ("Jobs", "info", "jobs", {"id"}),
+    "offer.list": ("Offers", "list", "offers", {"applicationId", "offerStatus", "acceptanceStatus"}),
+    "job.info": ("Jobs", "info", "jobs", {"id", "expand"}),
     "jobPosting.list": ("Jobs", "plain", "jobPostings", {"listedOnly"}),
     "department.list": ("Organization", "list", "departments", {"includeArchived"}),
-    "location.list": ("Organization", "list", "locations", {"includeArchived"}),
+    "location.list": ("Organization", "list", "locations", {"includeArchived", "includeLocationHierarchy"}),
     "user.list": ("Organization", "list", "users", {"includeDeactivated"}),
     "customField.list": ("Hiring Process Metadata", "list", "customFields", {"includeArchived"}),
 }
 LIST_COMMON = {"limit", "cursor", "syncToken"}
-FILTERS = {"status", "createdAfter", "applicationId"}
+FILTERS = {"status", "createdAfter", "applicationId", "offerStatus", "acceptanceStatus"}
+# Values Ashby's published schema defines for the filters the emulator checks.
+APPLICATION_STATUSES = ("Hired", "Archived", "Active", "Lead")
+OFFER_STATUSES = ("WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition",
+                  "WaitingOnCandidateResponse", "CandidateAccepted", "CandidateRejected",
+                  "OfferCancelled")
+ACCEPTANCE_STATUSES = ("Accepted", "Declined", "Pending", "Created", "Cancelled", "WaitingOnResponse")
+# What the emulator issues; anything else cannot be decoded (invalid_next_cursor,
+# sync_token_invalid), while a well-formed one it no longer knows has expired.
+CURSOR_RE = re.compile(r"^cu_[A-Za-z0-9_-]{16}$")
+TOKEN_RE = re.compile(r"^st_[A-Za-z0-9_-]{16}$")
+# Records whose updatedAt moves with each change (Ashby serves it on these).
+TIMESTAMPED = ("applications", "jobs", "users", "departments")
 NOT_FOUND = {
     "applications": "application_not_found",
     "candidates": "candidate_not_found",
@@ -196,7 +229,7 @@ class Org:
     def bump(self, name, rec):
         self.version += 1
         self.ver[name][self.key_of(name, rec)] = self.version
-        if name == "applications":
+        if name in TIMESTAMPED:
             rec["updatedAt"] = iso_at(self.version)
 
     def mutate(self, op):
@@ -477,6 +510,13 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_emulator/requests/clear":
                 org.requests = []
                 return self.send(200, {"ok": True})
+            edit = ashby_edits.CONTROL.get(path)
+            if edit is not None:
+                try:
+                    res = edit(org, body)
+                except ValueError as ex:
+                    return self.send(400, {"error": str(ex)})
+                return self.send(200, dict(res, ok=True, version=org.version))
         self.send(404, {"error": "unknown control path"})
 
     # -- the API --------------------------------------------------------------
@@ -558,12 +598,15 @@ class Handler(BaseHTTPRequestHandler):
         unknown = set(body) - allowed - (LIST_COMMON if kind == "list" else set())
         if unknown:
             raise BusinessError("invalid_input", "unknown parameter %s" % sorted(unknown)[0])
+        exp = body.get("expand", [])
+        if not isinstance(exp, list) or not all(isinstance(x, str) for x in exp):
+            raise BusinessError("invalid_input", "expand must be an array of strings")
         if kind == "apikey":
             return {"results": {"title": key.get("title", key.get("id")),
                                 "createdAt": key.get("createdAt", "2026-01-01T00:00:00.000Z"),
                                 "scopes": list(key.get("scopes", []))}}
         if kind == "info":
-            (param,) = allowed
+            (param,) = allowed - {"expand"}
             want = body.get(param)
             if not isinstance(want, str):
                 raise BusinessError("invalid_input", "%s is required" % param)
@@ -592,9 +635,12 @@ class Handler(BaseHTTPRequestHandler):
         token = body.get("syncToken")
         if token is not None and FILTERS & set(body):
             raise BusinessError("invalid_input", "filters cannot be combined with syncToken")
+        self.check_filters(endpoint, body)
         params = {k: v for k, v in body.items() if k != "cursor"}
         cursor = body.get("cursor")
         if cursor is not None:
+            if not isinstance(cursor, str) or not CURSOR_RE.match(cursor):
+                raise BusinessError("invalid_next_cursor", "the cursor cannot be decoded")
             state = org.cursors.get(cursor)
             if state is None:
                 raise BusinessError("next_cursor_expired", "the cursor has expired")
@@ -606,6 +652,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             since = None
             if token is not None:
+                if not isinstance(token, str) or not TOKEN_RE.match(token):
+                    raise BusinessError("sync_token_invalid", "the sync token cannot be decoded")
                 t = org.tokens.get(token)
                 if t is None:
                     raise BusinessError(org.reset_code, "the sync token is no longer valid")
@@ -628,7 +676,7 @@ class Handler(BaseHTTPRequestHandler):
                 out.append(copy.deepcopy(r))
         res = {"results": out}
         if offset + limit < len(ids):
-            c = secrets.token_urlsafe(12)
+            c = "cu_" + secrets.token_urlsafe(12)
             org.cursors[c] = (params, ids, offset + limit, base)
             res["moreDataAvailable"] = True
             res["nextCursor"] = c
@@ -641,6 +689,23 @@ class Handler(BaseHTTPRequestHandler):
         return res
 
     @staticmethod
+    def check_filters(endpoint, body):
+        """An unknown filter value is invalid_input (Ashby does not answer an empty list)."""
+        def check(param, allowed, many):
+            if param not in body:
+                return
+            v = body[param]
+            vals = v if (many and isinstance(v, list)) else [v]
+            for x in vals:
+                if x not in allowed:
+                    raise BusinessError("invalid_input", "%s: unknown value %r" % (param, x))
+        if endpoint == "application.list":
+            check("status", APPLICATION_STATUSES, False)
+        if endpoint == "offer.list":
+            check("offerStatus", OFFER_STATUSES, True)
+            check("acceptanceStatus", ACCEPTANCE_STATUSES, True)
+
+    @staticmethod
     def keep(endpoint, r, body):
         if endpoint == "application.list":
             if "status" in body and r.get("status") != body["status"]:
@@ -650,8 +715,13 @@ class Handler(BaseHTTPRequestHandler):
                 ms = iso_ms(ca)
                 if ms is None or ms <= body["createdAfter"]:
                     return False
-        if endpoint == "offer.list" and "applicationId" in body:
-            return r.get("applicationId") == body["applicationId"]
+        if endpoint == "offer.list":
+            for param in ("offerStatus", "acceptanceStatus"):
+                want = body.get(param)
+                if want is not None and r.get(param) not in (want if isinstance(want, list) else [want]):
+                    return False
+            if "applicationId" in body:
+                return r.get("applicationId") == body["applicationId"]
         if endpoint in ("department.list", "location.list", "customField.list"):
             if not body.get("includeArchived", False) and r.get("isArchived"):
                 return False
@@ -677,7 +747,7 @@ def new_rid():
 def envelope_error(code, message, rid):
     return {"success": False,
             "errorInfo": {"code": code, "message": message, "requestId": rid},
-            "errors": [message]}
+            "errors": [code]}
 
 
 class Server(ThreadingHTTPServer):

@@ -60,6 +60,9 @@ USERS = [
     ("old", "Olga", "Former", "olga.former"),
 ]
 USER_ID = {k: uid("75e40000", i + 1) for i, (k, _, _, _) in enumerate(USERS)}
+# Ashby's globalRole values: Organization Admin, Elevated Access, Limited Access, External Recruiter.
+GLOBAL_ROLE = {"grace": "Organization Admin", "alan": "Elevated Access", "ada": "Elevated Access",
+               "ghost": "Limited Access", "rita": "External Recruiter", "old": "Limited Access"}
 
 
 def users():
@@ -67,9 +70,10 @@ def users():
     for i, (k, first, last, mail) in enumerate(USERS):
         out.append({
             "id": USER_ID[k], "firstName": first, "lastName": last,
-            "email": "%s@%s" % (mail, DOMAIN), "globalRole": "Elevated",
+            "email": "%s@%s" % (mail, DOMAIN), "globalRole": GLOBAL_ROLE[k],
             "isEnabled": k != "old",
             "managerId": USER_ID["grace"] if k in ("alan", "ada") else None,
+            "updatedAt": "2025-12-15T09:00:00.000Z",
         })
     return out
 
@@ -89,16 +93,19 @@ DEPT_ID = {k: uid("de900000", i + 1) for i, (k, _, _, _) in enumerate(DEPTS)}
 
 def departments():
     return [{"id": DEPT_ID[k], "name": n, "externalName": n, "isArchived": a,
-             "parentId": DEPT_ID[p] if p else None} for k, n, p, a in DEPTS]
+             "parentId": DEPT_ID[p] if p else None, "createdAt": "2025-06-02T09:00:00.000Z",
+             "updatedAt": "2025-11-03T09:00:00.000Z" if a else "2025-06-02T09:00:00.000Z"}
+            for k, n, p, a in DEPTS]
 
 
 LOCS = [
     ("london", "London HQ", "Hybrid", ("United Kingdom", "England", "London", "EC2A 4NE", "1 Finsbury Avenue"), False),
-    ("berlin", "Berlin Office", "OnSite", ("Germany", "Berlin", "Berlin", "10115", "Invalidenstraße 117"), False),
-    ("nyc", "New York", "Hybrid", ("United States", "NY", "New York", "10013", "100 Hudson Street"), False),
+    ("berlin", "Berlin Office", "OnSite", ("DE", "Berlin", "Berlin", "10115", "Invalidenstraße 117"), False),
+    ("nyc", "New York", "Hybrid", ("US", "NY", "New York", "10013", "100 Hudson Street"), False),
     ("lisbon", "Remote - Lisbon", "Remote", ("Portugal", "Lisboa", "Lisbon", "1100-148", None), False),
     ("paris", "Old Paris Office", "OnSite", ("France", "Île-de-France", "Paris", "75002", "3 Rue du Sentier"), True),
 ]
+# addressCountry is a country name or a two-letter ISO code in Ashby: both kinds occur here.
 LOC_ID = {k: uid("10c00000", i + 1) for i, (k, _, _, _, _) in enumerate(LOCS)}
 
 
@@ -142,7 +149,7 @@ def custom_fields():
     out = []
     for k, title, obj, ftype, values in CFIELDS:
         rec = {"id": CF_ID[k], "title": title, "objectType": obj, "fieldType": ftype,
-               "isArchived": k == "oldfield"}
+               "isArchived": k == "oldfield", "isRequired": k in ("legal", "level")}
         if values:
             rec["selectableValues"] = [{"label": l, "value": v, "isArchived": False} for l, v in values]
         out.append(rec)
@@ -179,7 +186,8 @@ def jobs():
                     "departmentId": DEPT_ID[dept], "locationId": LOC_ID[loc],
                     "hiringTeam": [team_member(hm), team_member("rita", "Recruiter")],
                     "customFields": [cfv("costcenter", "CC-%03d" % (list(JOB_ID).index(k) + 100))],
-                    "confidential": False, "createdAt": "2025-10-01T10:00:00.000Z"})
+                    "confidential": False, "createdAt": "2025-10-01T10:00:00.000Z",
+                    "updatedAt": "2025-12-01T10:00:00.000Z"})
     return out
 
 
@@ -218,11 +226,18 @@ API_KEYS = [
 ]
 
 
+INTERVIEW_PLAN_ID = uid("1a7e0000", 1)
+
+
 def stage(kind):
-    return {"Hired": {"id": uid("57a90000", 9), "title": "Hired", "type": "Hired"},
-            "Archived": {"id": uid("57a90000", 8), "title": "Archived", "type": "Archived"},
-            "Active": {"id": uid("57a90000", 3), "title": "Onsite interview", "type": "Active"},
-            "Lead": {"id": uid("57a90000", 1), "title": "Lead", "type": "Lead"}}[kind]
+    n, title, order = {"Hired": (9, "Hired", 4), "Archived": (8, "Archived", 5),
+                       "Active": (3, "Onsite interview", 2), "Lead": (1, "Lead", 0)}[kind]
+    return {"id": uid("57a90000", n), "title": title, "type": kind, "orderInInterviewPlan": order,
+            "interviewPlanId": INTERVIEW_PLAN_ID}
+
+
+def archive_reason():
+    return {"id": uid("a7c00000", 1), "text": "Position filled", "reasonType": "RejectedByOrg"}
 
 
 def email_rec(value, typ="Personal"):
@@ -246,9 +261,8 @@ def application(n, cand, job, status, hm_on_app, created, updated, cfields=None)
         "candidate": summary,
         "job": job_summary(job), "hiringTeam": team,
         "customFields": cfields or [], "currentInterviewStage": stage(status),
-        "source": {"id": uid("50c00000", 1), "title": "LinkedIn"},
-        "archiveReason": ({"id": uid("a7c00000", 1), "text": "Position filled",
-                           "reasonType": "RejectedByOrg"} if status == "Archived" else None),
+        "source": {"id": uid("50c00000", 1), "title": "LinkedIn", "isArchived": False},
+        "archiveReason": archive_reason() if status == "Archived" else None,
     }
     if rec["archiveReason"] is None:
         del rec["archiveReason"]
@@ -259,7 +273,8 @@ def candidate(n, name, email, phone, cfields=None, extra_emails=()):
     c = {"id": uid("ca000000", n), "name": name, "createdAt": T0,
          "emailAddresses": [], "phoneNumbers": [], "socialLinks": [],
          "customFields": cfields or [], "applicationIds": [uid("a1000000", n)],
-         "tags": [], "position": None, "company": None, "school": None}
+         "tags": [], "position": None, "company": None, "school": None, "fileHandles": [],
+         "profileUrl": "https://app.ashbyhq.com/candidates/%s" % uid("ca000000", n)}
     if email:
         c["primaryEmailAddress"] = email_rec(email)
         c["emailAddresses"].append(email_rec(email))
@@ -274,6 +289,11 @@ def candidate(n, name, email, phone, cfields=None, extra_emails=()):
     return c
 
 
+# acceptanceStatus -> Ashby's offerStatus (CandidateAccepted, CandidateRejected, ...)
+OFFER_STATUS = {"Accepted": "CandidateAccepted", "Declined": "CandidateRejected",
+                "Pending": "WaitingOnCandidateResponse", "Cancelled": "OfferCancelled"}
+
+
 def offer(oid, app_n, status, start, salary, files, cfields=None, decided="2026-01-20T12:00:00.000Z"):
     """salary: (currency, value) or None; files: list of (name, handle)."""
     v = {"id": uid("0f5e0000", oid), "createdAt": "2026-01-15T10:00:00.000Z",
@@ -286,8 +306,7 @@ def offer(oid, app_n, status, start, salary, files, cfields=None, decided="2026-
                             for i, (name, handle) in enumerate(files)]
     return {"id": uid("0f000000", oid), "applicationId": uid("a1000000", app_n),
             "acceptanceStatus": status,
-            "offerStatus": {"Accepted": "OfferAccepted", "Declined": "OfferDeclined",
-                            "Pending": "WaitingOnApprovalStart", "Cancelled": "OfferCancelled"}.get(status, "Created"),
+            "offerStatus": OFFER_STATUS.get(status, "WaitingOnApprovalStart"),
             "decidedAt": decided if status in ("Accepted", "Declined") else None,
             "latestVersion": v}
 
@@ -403,6 +422,11 @@ def demo():
         elif cf == "legal":
             ccf = [cfv("legal", "Ingrid Marie Nilsson"), cfv("tshirt", "s", "S")]
         c = candidate(n, name, email, phone, ccf, extra_emails=("%s@work.example.com" % email.split("@")[0],))
+        if n == 1:  # a résumé among the candidate's files: never an offer letter
+            cv = {"id": "fh_cv_000001", "name": "Olivia Bennett CV.pdf", "handle": "hdl_cv_000001"}
+            c["fileHandles"] = [cv]
+            c["resumeFileHandle"] = dict(cv)
+            files[cv["handle"]] = (cv["name"], make_pdf("Curriculum vitae of Olivia Rose Bennett"))
         cands.append(c)
         created = "2025-12-%02dT10:%02d:00.000Z" % (1 + n % 28, n)
         updated = "2026-01-%02dT16:%02d:00.000Z" % (20 + n % 8, n)
