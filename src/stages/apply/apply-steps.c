@@ -497,6 +497,8 @@ static int job_advance(struct hire_job *j, struct err *e)
 	return job_send(j, e);
 }
 
+/* ---------------------------------------------------------- the window */
+
 /* Whether an operation is a hire to write; its id when so (borrowed). */
 const char *apply_op_work(const json_t *op)
 {
