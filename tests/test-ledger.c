@@ -1,7 +1,8 @@
 /*
  * Unit tests for ledger.c: the index over load/ledger.json and the pending
- * lines, entries read on demand, and ledger_write giving what
- * snapshot_write_json gives for the whole (folded) object.
+ * lines, entries read on demand or walked in order (ledger_each), and
+ * ledger_write giving what snapshot_write_json gives for the whole (folded)
+ * object.
  */
 #include "config.h"
 
@@ -15,7 +16,6 @@
 #include "base/buf.h"
 #include "base/jsonutil.h"
 #include "store/ledger.h"
-#include "stages/plan.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
 #include "tap.h"
@@ -42,6 +42,23 @@ static const char *entry_pid(struct ledger *l, const char *app, char *out, size_
 	snprintf(out, n, "%s", rc != 1 ? "absent" : pid ? pid : "-");
 	json_decref(en);
 	return out;
+}
+
+/* A ledger_each callback: entries into `all`, their keys into `order`; returns 7 after `stop_after` entries. */
+struct walk {
+	json_t *all;
+	int stop_after, seen;
+	char order[256];
+};
+
+static int collect(void *ctx, const char *app, json_t *en, struct err *e)
+{
+	struct walk *w = ctx;
+
+	(void)e;
+	json_object_set(w->all, app, en);
+	snprintf(w->order + strlen(w->order), sizeof(w->order) - strlen(w->order), "%s,", app);
+	return ++w->seen == w->stop_after ? 7 : 0;
 }
 
 static void test_ledger(struct staging *s)
@@ -107,10 +124,18 @@ static void test_ledger(struct staging *s)
 	is_str(entry_pid(l, "d4", pid, sizeof(pid)), "p4b", "the last pending line wins on open");
 	is_str(entry_pid(l, "c3", pid, sizeof(pid)), "p3", "a torn pending line is ignored");
 	{
-		json_t *folded = NULL;
+		json_t *folded = json_object();
+		struct walk w = { folded, 0, 0, "" };
 
-		plan_read_ledger(s, &folded, &e);
-		ok(json_equal(folded, want), "plan_read_ledger folds the same entries");
+		ok(ledger_each(l, collect, &w, &e) == 0, "every entry walked");
+		ok(json_equal(folded, want),
+		   "the walk gives every current entry, pending folded in");
+		is_str(w.order, "a\"1,b2,c3,zz,d4,", "in ledger.json's order, then the new ones");
+		w.stop_after = 2;
+		w.seen = 0;
+		w.order[0] = '\0';
+		is_int(ledger_each(l, collect, &w, &e), 7, "a non-zero return stops the walk");
+		is_str(w.order, "a\"1,b2,", "and is returned at once");
 		json_decref(folded);
 	}
 	ok(ledger_find_person(l, "p4b", &app, &e) == 1 && app && strcmp(app, "d4") == 0,

@@ -6,7 +6,6 @@
 
 #include <jansson.h>
 
-#include "stages/apply.h"
 #include "base/buf.h"
 #include "base/jsonutil.h"
 #include "stages/plan.h"
@@ -445,86 +444,6 @@ static void test_empty(void)
 	json_decref(hires);
 }
 
-static void test_fingerprint_and_money(void)
-{
-	struct fixture f;
-	struct err e = ERR_INIT;
-	char a[65], b[65];
-
-	fixture_init(&f);
-	ok(hstate_fingerprint(&f.hs, "people/p_mgr", a, &e) == 0, "fingerprint of a person");
-	json_object_set_new(json_array_get(f.hs.people, 0), "lastName", json_string("Changed"));
-	hstate_fingerprint(&f.hs, "people/p_mgr", b, &e);
-	ok(strcmp(a, b) != 0, "a changed record changes its fingerprint");
-	is_int(hstate_fingerprint(&f.hs, "people/p_nobody", a, &e), ERR_NOTFOUND,
-	       "an absent record is not found");
-	ok(hstate_fingerprint(&f.hs, "compensations?personId=p_known", a, &e) == 0,
-	   "fingerprint of a person's set");
-	json_array_append_new(f.hs.compensations, J("{\"id\":\"c_0\",\"personId\":\"p_known\"}"));
-	hstate_fingerprint(&f.hs, "compensations?personId=p_known", b, &e);
-	ok(strcmp(a, b) != 0, "an added sub-record changes the set's fingerprint");
-	hstate_fingerprint(&f.hs, "compensations?personId=p_nobody", a, &e);
-	hstate_release(&f.hs);
-
-	{
-		json_t *x = json_string("85000"), *y = json_string("85000.00"),
-		       *z = json_integer(85000), *w = json_string("85000.5"),
-		       *r = json_real(85000.0);
-
-		ok(plan_money_equal(x, y), "85000 equals 85000.00");
-		ok(plan_money_equal(x, z), "a string equals the same integer");
-		ok(!plan_money_equal(x, w), "85000 differs from 85000.5");
-		ok(!plan_money_equal(x, r), "a real is never money");
-		json_decref(x);
-		json_decref(y);
-		json_decref(z);
-		json_decref(w);
-		json_decref(r);
-	}
-}
-
-static void test_journal(void)
-{
-	const char *text =
-		"{\"application\":\"a1\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a1\",\"phase\":\"end\",\"outcome\":\"ok\",\"planRunId\":\"R1\","
-		"\"step\":0}\n"
-		"{\"application\":\"a1\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":1}\n"
-		"{\"application\":\"a2\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a2\",\"phase\":\"end\",\"outcome\":\"uncertain\",\"planRunId\":"
-		"\"R1\",\"step\":0}\n"
-		"{\"application\":\"a3\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":0}\n"
-		"{\"application\":\"a3\",\"phase\":\"end\",\"outcome\":\"uncertain\",\"planRunId\":"
-		"\"R1\",\"step\":0}\n"
-		"{\"application\":\"a3\",\"phase\":\"lookup\",\"outcome\":\"found\",\"planRunId\":"
-		"\"R1\",\"step\":0}\n"
-		"{\"application\":\"a4\",\"phase\":\"begin\",\"planRunId\":\"R0\",\"step\":0}\n"
-		"{\"application\":\"a5\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":2}\n"
-		"{\"application\":\"a5\",\"phase\":\"end\",\"outcome\":\"failed\",\"planRunId\":"
-		"\"R1\",\"step\":2}\n"
-		"{\"application\":\"a6\",\"phase\":\"beg";
-	json_t *pending = NULL;
-	struct err e = ERR_INIT;
-
-	ok(apply_pending_from_journal(text, strlen(text), "R1", &pending, &e) == 0,
-	   "journal scanned (torn last line ignored)");
-	ok(json_object_get(pending, "a1#1") != NULL, "begin without end: pending");
-	ok(json_object_get(pending, "a1#0") == NULL, "begin and end ok: done");
-	ok(json_object_get(pending, "a2#0") != NULL, "uncertain end: pending");
-	ok(json_object_get(pending, "a3#0") == NULL, "uncertain then found: settled");
-	ok(json_object_get(pending, "a4#0") == NULL, "other plan's lines ignored");
-	ok(json_object_get(pending, "a5#2") == NULL, "refused write: not pending");
-	is_int((long long)json_object_size(pending), 2, "exactly two pending");
-	json_decref(pending);
-
-	text = "{\"application\":\"a1\",\"phase\":\"begin\",\"planRunId\":\"R1\",\"step\":1}\n"
-	       "{\"application\":\"a1\",\"phase\":\"forget\",\"planRunId\":\"R1\"}\n";
-	apply_pending_from_journal(text, strlen(text), "R1", &pending, &e);
-	is_int((long long)json_object_size(pending), 0,
-	       "delete-new-hire's forget clears the hire's steps");
-	json_decref(pending);
-}
-
 int main(void)
 {
 	test_create();
@@ -533,7 +452,5 @@ int main(void)
 	test_warnings();
 	test_render();
 	test_empty();
-	test_fingerprint_and_money();
-	test_journal();
 	return tap_done();
 }

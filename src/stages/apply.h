@@ -2,12 +2,9 @@
  * apply: carry out a committed plan in Humaans, journal every call, keep the
  * ledger; and delete-new-hire.
  *
- * Journal (load/journal.jsonl, append-only, one compact JSON object a line,
- * fsynced): a "begin" line before each write, an "end" line after it
- * (outcome ok | failed | uncertain, HTTP status, ids, error message, raw error
- * body), and a "lookup" line when an uncertain write was looked up. Every
- * line carries runId, planRunId, application and step (index in the
- * operation's steps).
+ * Journal (load/journal.jsonl, store/journal.h): a "begin" line before each
+ * write, an "end" line after it, a "lookup" line when an uncertain write was
+ * looked up, a "forget" line when delete-new-hire removed a hire.
  *
  * Ledger (load/ledger.json, ledger.h; each completed step is appended to the
  * pending lines, and ledger.json is rewritten once, when apply ends):
@@ -17,17 +14,17 @@
  * stepsDone counts the steps of the plan planRunId already done, so a re-run
  * of the same plan skips them; a step whose begin has no end (killed) or whose
  * outcome was uncertain is looked up in Humaans before it is sent again.
+ *
+ * The code is in src/stages/apply/ (apply-int.h says which file does what).
  */
 #ifndef APPLY_H
 #define APPLY_H
 
-#include <jansson.h>
 #include <stdbool.h>
 
 #include "base/err.h"
 
 struct run;
-struct staging;
 
 struct apply_opts {
 	const char *plan_rev; /* --plan REV; NULL: the latest commit with Stage plan */
@@ -60,24 +57,5 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e);
  * apply carried it out with no failure left to retry. Reads only the staging repo.
  */
 int apply_plan_settled(struct run *r, bool *settled, struct err *e);
-
-/*
- * Pure helper for tests: which (application, step) writes of plan run
- * `plan_run_id` are unresolved in a journal text (begin without end, or an
- * uncertain end not settled by a lookup). *out is a new object whose keys are
- * "<application>#<step>".
- */
-int apply_pending_from_journal(const char *text, size_t len, const char *plan_run_id, json_t **out,
-			       struct err *e);
-
-/*
- * The applications whose createPerson was sent and never settled, in any
- * plan run: the journal's last word on it is "begin" or an uncertain end
- * (not a successful end or lookup, not forgotten by delete-new-hire). The
- * person may exist in Humaans without being in the ledger: plan adopts it
- * instead of reporting a conflict. load/journal.jsonl is read a line at a time
- * (absent: none). *out is a new object, application -> true.
- */
-int apply_uncertain_creates(struct staging *s, json_t **out, struct err *e);
 
 #endif

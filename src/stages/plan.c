@@ -11,14 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stages/apply.h"
 #include "base/hash.h"
 #include "apis/http.h"
 #include "apis/humaans.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "base/money.h"
+#include "store/journal.h"
 #include "store/ledger.h"
 #include "store/records.h"
+#include "store/rejects.h"
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
@@ -204,130 +206,6 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 }
 
 /* ---------------------------------------------------------------- basis */
-
-static json_t *hstate_array(const struct hstate *hs, const char *res, size_t n)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} map[] = {
-		{ "people", offsetof(struct hstate, people) },
-		{ "locations", offsetof(struct hstate, locations) },
-		{ "compensation-types", offsetof(struct hstate, compensation_types) },
-		{ "document-types", offsetof(struct hstate, document_types) },
-		{ "custom-fields", offsetof(struct hstate, custom_fields) },
-		{ "compensations", offsetof(struct hstate, compensations) },
-		{ "job-roles", offsetof(struct hstate, job_roles) },
-		{ "custom-values", offsetof(struct hstate, custom_values) },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strlen(map[i].name) == n && strncmp(map[i].name, res, n) == 0)
-			return *(json_t *const *)((const char *)hs + map[i].off);
-	return NULL;
-}
-
-static int sha_of(const json_t *v, char out[65], struct err *e)
-{
-	struct buf b = BUF_INIT;
-	int rc = snapshot_dump(v, &b, e);
-
-	if (rc == 0)
-		sha256_hex(b.data, b.len, out);
-	buf_release(&b);
-	return rc;
-}
-
-static const char *const hstate_names[] = { "people",	      "locations",     "compensation-types",
-					    "document-types", "custom-fields", "compensations",
-					    "job-roles",      "custom-values" };
-#define NHSTATE (sizeof(hstate_names) / sizeof(hstate_names[0]))
-
-/* The cache of struct hstate (plan.h), current for the arrays as they are now. */
-static json_t *hstate_index(const struct hstate *hs)
-{
-	/* The cache is not part of the state's value: filling it keeps `hs` logically const. */
-	struct hstate *mut = (struct hstate *)hs;
-	size_t total = 0, i, j;
-	json_t *idx, *arr, *el;
-	char key[512];
-
-	for (i = 0; i < NHSTATE; i++)
-		total +=
-			json_array_size(hstate_array(hs, hstate_names[i], strlen(hstate_names[i])));
-	if (hs->index && hs->indexed == total)
-		return hs->index;
-	json_decref(mut->index);
-	idx = json_object();
-	for (i = 0; i < NHSTATE; i++) {
-		arr = hstate_array(hs, hstate_names[i], strlen(hstate_names[i]));
-		json_array_foreach (arr, j, el) {
-			const char *id = json_get_str(el, "id"),
-				   *pid = json_get_str(el, "personId");
-
-			/* The first record with an id stands, as a scan would find it. */
-			snprintf(key, sizeof(key), "%s/%s", hstate_names[i], id ? id : "");
-			if (id && !json_object_get(idx, key))
-				json_object_set(idx, key, el);
-			if (pid) {
-				json_t *set;
-
-				snprintf(key, sizeof(key), "%s?personId=%s", hstate_names[i], pid);
-				set = json_object_get(idx, key);
-				if (!set) {
-					set = json_array();
-					json_object_set_new(idx, key, set);
-				}
-				json_array_append(set, el);
-			}
-		}
-	}
-	mut->index = idx;
-	mut->indexed = total;
-	return idx;
-}
-
-/*
- * The records of person `pid` in resource `res` ("compensations"...), in the
- * array's order; borrowed. NULL when there are none (json_array_foreach and
- * json_array_size take NULL as empty).
- */
-static const json_t *hstate_person(const struct hstate *hs, const char *res, const char *pid)
-{
-	char key[512];
-
-	snprintf(key, sizeof(key), "%s?personId=%s", res, pid ? pid : "");
-	return json_object_get(hstate_index(hs), key);
-}
-
-int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], struct err *e)
-{
-	const char *slash = strchr(key, '/'), *q = strstr(key, "?personId=");
-	json_t *el;
-	int rc;
-
-	if (q && (!slash || q < slash)) {
-		json_t *set;
-
-		if (!hstate_array(hs, key, (size_t)(q - key)))
-			return err_set(e, ERR_NOTFOUND, "humaans %s was not read", key);
-		set = json_copy(json_object_get(hstate_index(hs), key));
-		if (!set)
-			set = json_array();
-		snapshot_sort_by_key(set, "id");
-		rc = sha_of(set, out, e);
-		json_decref(set);
-		return rc;
-	}
-	if (!slash)
-		return err_set(e, ERR_INVALID, "bad basis key '%s'", key);
-	el = hstate_array(hs, key, (size_t)(slash - key)) ? json_object_get(hstate_index(hs), key)
-							  : NULL;
-	if (!el)
-		return err_set(e, ERR_NOTFOUND, "humaans %s does not exist", key);
-	return sha_of(el, out, e);
-}
 
 /* Record a basis key for the record (or set) the plan relied on. */
 static int note(struct planner *p, const char *prefix, const char *id)
@@ -877,8 +755,8 @@ static int plan_change(struct planner *p, const json_t *hire, const json_t *cur,
 						   : "") >= 0)
 					latest = el;
 				/* The Ashby salary counts as recorded when any record holds it. */
-				if (plan_money_equal(json_object_get(el, "amount"),
-						     json_object_get(cb, "amount")) &&
+				if (money_equal(json_object_get(el, "amount"),
+						json_object_get(cb, "amount")) &&
 				    str_ieq(json_get_str(el, "currency"),
 					    json_get_str(cb, "currency")) &&
 				    str_ieq(json_get_str(el, "period"),
@@ -1227,57 +1105,6 @@ void plan_needs_of(const json_t *hires, struct plan_needs *out)
 		needs_add(h, out);
 }
 
-/* ----------------------------------------------------------------- money */
-
-/* Normalise a decimal: no sign '+', no leading zeros, no trailing fractional zeros. Caller frees; NULL if not a decimal. */
-static char *money_norm(const json_t *v)
-{
-	const char *s, *p;
-	char *d, *dot;
-	size_t n;
-
-	if (json_is_integer(v))
-		return xasprintf("%lld", (long long)json_integer_value(v));
-	if (!json_is_string(v))
-		return NULL;
-	s = json_string_value(v);
-	if (*s == '+')
-		s++;
-	p = s;
-	if (*p == '-')
-		p++;
-	if (!*p)
-		return NULL;
-	for (; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || *p == '.'))
-			return NULL;
-	if (*s == '-') {
-		d = xstrdup(s);
-	} else {
-		while (s[0] == '0' && s[1] && s[1] != '.')
-			s++;
-		d = xstrdup(s);
-	}
-	if ((dot = strchr(d, '.'))) {
-		n = strlen(d);
-		while (n > 0 && d[n - 1] == '0')
-			d[--n] = '\0';
-		if (n > 0 && d[n - 1] == '.')
-			d[--n] = '\0';
-	}
-	return d;
-}
-
-bool plan_money_equal(const json_t *a, const json_t *b)
-{
-	char *x = money_norm(a), *y = money_norm(b);
-	bool eq = x && y && strcmp(x, y) == 0;
-
-	free(x);
-	free(y);
-	return eq;
-}
-
 /* ------------------------------------------------------------- rendering */
 
 #define C_GREEN "\033[32m"
@@ -1464,230 +1291,7 @@ void plan_render_csv(const json_t *plan, struct buf *out)
 	csv_writer_release(&w);
 }
 
-/* ----------------------------------------------------------- Humaans reads */
-
-/* Every record of a list, through the Humaans client (paging lives there). */
-int plan_hum_list(struct http_client *c, const char *what, const char *query, json_t **out,
-		  struct err *e)
-{
-	return humaans_list_all(c, what, query, out, e);
-}
-
-static int collect_page(void *ctx, json_t *data, struct err *e)
-{
-	(void)e;
-	return json_array_extend((json_t *)ctx, data) < 0 ? ERR_FAIL : 0;
-}
-
-int plan_hum_list_in(struct http_client *c, const char *what, const json_t *ids, json_t **out,
-		     struct err *e)
-{
-	size_t i, n = json_array_size(ids);
-	const char **v = xcalloc(n ? n : 1, sizeof(*v));
-	json_t *all = json_array();
-	int rc;
-
-	for (i = 0; i < n; i++)
-		v[i] = json_string_value(json_array_get(ids, i));
-	rc = humaans_list_in(c, what, "personId", v, n, NULL, collect_page, all, e);
-	free(v);
-	if (rc < 0) {
-		json_decref(all);
-		return rc;
-	}
-	/* Chunks arrive in no particular order: sort for stable output. */
-	snapshot_sort_by_key(all, "id");
-	*out = all;
-	return 0;
-}
-
-void hstate_release(struct hstate *hs)
-{
-	json_decref(hs->people);
-	json_decref(hs->locations);
-	json_decref(hs->compensation_types);
-	json_decref(hs->document_types);
-	json_decref(hs->custom_fields);
-	json_decref(hs->compensations);
-	json_decref(hs->job_roles);
-	json_decref(hs->custom_values);
-	json_decref(hs->index);
-	memset(hs, 0, sizeof(*hs));
-}
-
-static bool arr_has_str(const json_t *arr, const char *s)
-{
-	const json_t *el;
-	size_t i;
-
-	json_array_foreach (arr, i, el)
-		if (json_is_string(el) && strcmp(json_string_value(el), s) == 0)
-			return true;
-	return false;
-}
-
-/* Add `id` to the array under `res` in `sets` once. */
-static void set_add(json_t *sets, const char *res, size_t n, const char *id)
-{
-	char name[64];
-	json_t *arr;
-
-	snprintf(name, sizeof(name), "%.*s", (int)n, res);
-	arr = json_object_get(sets, name);
-	if (!arr) {
-		arr = json_array();
-		json_object_set_new(sets, name, arr);
-	}
-	if (!arr_has_str(arr, id))
-		json_array_append_new(arr, json_string(id));
-}
-
-int plan_hum_read_basis(struct http_client *c, const json_t *keys, struct hstate *hs, struct err *e)
-{
-	json_t *lists = json_object(), *sets = json_object(), *v;
-	const char *k;
-	int rc;
-
-	memset(hs, 0, sizeof(*hs));
-	json_object_foreach ((json_t *)keys, k, v) {
-		const char *q = strstr(k, "?personId="), *slash = strchr(k, '/');
-
-		(void)v;
-		if (q && (!slash || q < slash))
-			set_add(sets, k, (size_t)(q - k), q + strlen("?personId="));
-		else if (slash)
-			json_object_setn_new(lists, k, (size_t)(slash - k), json_true());
-	}
-	if ((rc = plan_hum_list(c, "/people", NULL, &hs->people, e)) < 0)
-		goto out;
-#define READ_IF(name, field)                                            \
-	if (json_object_get(lists, name) &&                             \
-	    (rc = plan_hum_list(c, "/" name, NULL, &hs->field, e)) < 0) \
-		goto out;
-	READ_IF("locations", locations)
-	READ_IF("compensation-types", compensation_types)
-	READ_IF("document-types", document_types)
-	READ_IF("custom-fields", custom_fields)
-#undef READ_IF
-#define READ_SET(name, field)                                                                     \
-	if (json_object_get(sets, name) &&                                                        \
-	    (rc = plan_hum_list_in(c, "/" name, json_object_get(sets, name), &hs->field, e)) < 0) \
-		goto out;
-	READ_SET("compensations", compensations)
-	READ_SET("job-roles", job_roles)
-	READ_SET("custom-values", custom_values)
-#undef READ_SET
-out:
-	json_decref(lists);
-	json_decref(sets);
-	if (rc < 0)
-		hstate_release(hs);
-	return rc;
-}
-
 /* ------------------------------------------------------------------ stage */
-
-struct rejects_ctx {
-	json_t *arr;
-};
-
-static int reject_row(void *vctx, char **f, size_t n, size_t line, struct err *e)
-{
-	struct rejects_ctx *ctx = vctx;
-	json_t *r;
-
-	(void)e;
-	if (line == 1 && n && strcmp(f[0], "application_id") == 0)
-		return 0;
-	if (n == 0 || !*f[0])
-		return 0;
-	r = json_object();
-	json_set_str(r, "id", f[0]);
-	json_set_str(r, "candidate", n > 1 ? f[1] : "");
-	json_set_str(r, "fields", n > 2 ? f[2] : "");
-	json_set_str(r, "reason", n > 3 ? f[3] : "");
-	json_array_append_new(ctx->arr, r);
-	return 0;
-}
-
-int plan_read_rejects(struct staging *s, json_t **out, struct err *e)
-{
-	struct buf b = BUF_INIT;
-	struct rejects_ctx ctx;
-	int rc;
-
-	ctx.arr = json_array();
-	rc = staging_read(s, "transform/rejects.csv", &b, e);
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		rc = 0;
-	} else if (rc == 0) {
-		rc = csv_parse_text(b.data, b.len, "transform/rejects.csv", reject_row, &ctx, e);
-	}
-	buf_release(&b);
-	if (rc < 0) {
-		json_decref(ctx.arr);
-		return rc;
-	}
-	snapshot_sort_by_key(ctx.arr, "id");
-	*out = ctx.arr;
-	return 0;
-}
-
-/*
- * Fold in the entries an unfinished apply appended to load/ledger.pending.jsonl
- * (one {"app", "entry"} line per completed step, the entry as it then stood;
- * apply rewrites ledger.json and removes the file when it ends). A torn last
- * line (a kill mid-write) is ignored: its step is in the journal.
- */
-static int ledger_fold_pending(struct staging *s, json_t *ledger, struct err *e)
-{
-	struct buf b = BUF_INIT;
-	size_t i = 0;
-	int rc = staging_read(s, LEDGER_PENDING_FILE, &b, e);
-
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	while (i < b.len) {
-		const char *line = b.data + i, *nl = memchr(line, '\n', b.len - i);
-		size_t n = nl ? (size_t)(nl - line) : b.len - i;
-		json_t *v = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
-		const char *app = json_get_str(v, "app");
-		json_t *en = json_object_get(v, "entry");
-
-		if (app && json_is_object(en))
-			json_object_set(ledger, app, en);
-		json_decref(v);
-		i += n + 1;
-	}
-	buf_release(&b);
-	return 0;
-}
-
-int plan_read_ledger(struct staging *s, json_t **out, struct err *e)
-{
-	int rc = snapshot_read_json(s, "load/ledger.json", out, e);
-
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		*out = json_object();
-		rc = 0;
-	}
-	if (rc == 0 && !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return err_set(e, ERR_INVALID, "load/ledger.json is not an object");
-	}
-	if (rc == 0 && (rc = ledger_fold_pending(s, *out, e)) < 0) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
-}
 
 /*
  * Mark in the (in-memory) ledger the hires whose createPerson the journal
@@ -1698,7 +1302,7 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 {
 	json_t *apps = NULL, *v;
 	const char *app;
-	int rc = apply_uncertain_creates(s, &apps, e);
+	int rc = journal_uncertain_creates(s, &apps, e);
 
 	if (rc < 0)
 		return rc;
@@ -1718,28 +1322,48 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
 }
 
 /*
- * Drop from each ledger entry what planning does not read (it reads personId,
- * documentIds and createUncertain): the other ids, planRunId, stepsDone. In
- * place, so the ledger (3.3 MB of JSON at 10,000 hires) is never held twice.
+ * load/ledger.json with the pending lines folded in, as planning sees it (new
+ * object, application -> entry), read through ledger.c an entry at a time.
+ * Of each entry only what planning reads is kept (personId, documentIds,
+ * createUncertain): the other ids, planRunId and stepsDone are dropped as it
+ * is read, so the ledger (3.3 MB of JSON at 10,000 hires) is never held whole.
  */
-static void ledger_prune(json_t *ledger)
+static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 {
 	static const char *const keep[] = { "personId", "documentIds", "createUncertain" };
-	const char *app, *k;
-	json_t *en, *v;
+	const char *k;
+	json_t *v;
 	void *tmp;
 	size_t i;
 
-	json_object_foreach (ledger, app, en) {
-		json_object_foreach_safe (en, tmp, k, v) {
-			(void)v;
-			for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-				if (strcmp(k, keep[i]) == 0)
-					break;
-			if (i == sizeof(keep) / sizeof(keep[0]))
-				json_object_del(en, k);
-		}
+	(void)e;
+	json_object_foreach_safe (en, tmp, k, v) {
+		(void)v;
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strcmp(k, keep[i]) == 0)
+				break;
+		if (i == sizeof(keep) / sizeof(keep[0]))
+			json_object_del(en, k);
 	}
+	json_object_set((json_t *)ctx, app, en);
+	return 0;
+}
+
+static int ledger_view(struct staging *s, json_t **out, struct err *e)
+{
+	struct ledger *l = NULL;
+	json_t *view = json_object();
+	int rc = ledger_open(s, &l, e);
+
+	if (rc == 0)
+		rc = ledger_each(l, view_entry, view, e);
+	ledger_free(l);
+	if (rc < 0) {
+		json_decref(view);
+		view = NULL;
+	}
+	*out = view;
+	return rc;
 }
 
 /*
@@ -1823,18 +1447,18 @@ static int read_humaans(struct run *r, const struct plan_needs *needs, const jso
 
 	if ((rc = run_humaans(r, &hc, e)) < 0)
 		goto out;
-	if ((rc = plan_hum_list(hc, "/people", NULL, &hs->people, e)) < 0)
+	if ((rc = hstate_list(hc, "/people", NULL, &hs->people, e)) < 0)
 		goto out;
-	if (needs->locations && (rc = plan_hum_list(hc, "/locations", NULL, &hs->locations, e)) < 0)
+	if (needs->locations && (rc = hstate_list(hc, "/locations", NULL, &hs->locations, e)) < 0)
 		goto out;
 	if (needs->compensations &&
-	    (rc = plan_hum_list(hc, "/compensation-types", NULL, &hs->compensation_types, e)) < 0)
+	    (rc = hstate_list(hc, "/compensation-types", NULL, &hs->compensation_types, e)) < 0)
 		goto out;
 	if (needs->documents &&
-	    (rc = plan_hum_list(hc, "/document-types", NULL, &hs->document_types, e)) < 0)
+	    (rc = hstate_list(hc, "/document-types", NULL, &hs->document_types, e)) < 0)
 		goto out;
 	if (needs->custom_fields &&
-	    (rc = plan_hum_list(hc, "/custom-fields", NULL, &hs->custom_fields, e)) < 0)
+	    (rc = hstate_list(hc, "/custom-fields", NULL, &hs->custom_fields, e)) < 0)
 		goto out;
 	/* The ledger-known people that still exist (plan_detail_ids). */
 	by_id = index_by(hs->people, "id", false);
@@ -1842,13 +1466,13 @@ static int read_humaans(struct run *r, const struct plan_needs *needs, const jso
 		if (json_object_get(by_id, json_string_value(v)))
 			json_array_append(ids, v);
 	if (json_array_size(ids)) {
-		if ((rc = plan_hum_list_in(hc, "/job-roles", ids, &hs->job_roles, e)) < 0)
+		if ((rc = hstate_list_in(hc, "/job-roles", ids, &hs->job_roles, e)) < 0)
 			goto out;
 		if (needs->compensations &&
-		    (rc = plan_hum_list_in(hc, "/compensations", ids, &hs->compensations, e)) < 0)
+		    (rc = hstate_list_in(hc, "/compensations", ids, &hs->compensations, e)) < 0)
 			goto out;
 		if (needs->custom_fields &&
-		    (rc = plan_hum_list_in(hc, "/custom-values", ids, &hs->custom_values, e)) < 0)
+		    (rc = hstate_list_in(hc, "/custom-values", ids, &hs->custom_values, e)) < 0)
 			goto out;
 	}
 out:
@@ -2098,11 +1722,10 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		goto out;
 	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
 		goto out;
-	if ((rc = plan_read_rejects(r->stg, &rejects, e)) < 0 ||
-	    (rc = plan_read_ledger(r->stg, &ledger, e)) < 0 ||
+	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
+	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
 	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0)
 		goto out;
-	ledger_prune(ledger);
 	rc = staging_find_stage(r->stg, "extract", extract, NULL, 0, e);
 	have_extract = rc == 0;
 	if (rc == ERR_NOTFOUND)

@@ -18,9 +18,9 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "stages/hstate.h"
 
 struct run;
-struct http_client;
 
 struct plan_opts {
 	int color;  /* 1 colour, 0 none, -1 colour when stdout is a terminal */
@@ -41,33 +41,6 @@ struct plan_summary {
  * ledger, the rejects, and per hire an (id, offset) entry and the basis keys.
  */
 int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e);
-
-/*
- * The Humaans state a plan depends on: arrays of records as Humaans returned
- * them. All borrowed; NULL means "not read" (nothing needed it).
- * compensations, job_roles and custom_values hold the records of the
- * ledger-known people only.
- */
-struct hstate {
-	json_t *people, *locations, *compensation_types, *document_types, *custom_fields;
-	json_t *compensations, *job_roles, *custom_values;
-	/*
-	 * A lookup cache built from the arrays on first use (hstate_fingerprint):
-	 * "<resource>/<id>" -> record, "<resource>?personId=<id>" -> array of the
-	 * person's records, so a plan over 10,000 people does not scan whole
-	 * arrays per key. Rebuilt when the arrays grew; freed by hstate_release().
-	 */
-	json_t *index;
-	size_t indexed; /* records in the arrays when `index` was built */
-};
-
-/*
- * The fingerprint of one basis key: "<resource>/<id>" (one record) or
- * "<resource>?personId=<id>" (the set of a person's sub-records, sorted by
- * id). 64 hex digits of the SHA-256 of the canonical JSON. ERR_NOTFOUND when
- * the record is absent (an empty set is not absent).
- */
-int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], struct err *e);
 
 /*
  * The pure planner. `hires` is transform/new_hires.json (array), `rejects` an
@@ -94,34 +67,5 @@ void plan_render_text(const json_t *plan, bool color, struct buf *out);
 void plan_render_csv(const json_t *plan, struct buf *out);
 /* Counts of a plan document. */
 void plan_count(const json_t *plan, struct plan_summary *out);
-
-/* Money amounts compared as decimals ("85000" equals "85000.00"); strings or integers. */
-bool plan_money_equal(const json_t *a, const json_t *b);
-
-/*
- * Reading Humaans (shared with apply). `what` is a resource path
- * ("/people"), `query` extra query text or NULL. Pages with $limit/$skip
- * until done; *out is a new array.
- */
-int plan_hum_list(struct http_client *c, const char *what, const char *query, json_t **out,
-		  struct err *e);
-/* The same, with personId[$in][]= for `ids` (array of strings), in chunks. */
-int plan_hum_list_in(struct http_client *c, const char *what, const json_t *ids, json_t **out,
-		     struct err *e);
-/* Read the state a set of basis keys (and people) needs into `hs` (owned arrays: free with hstate_release). */
-int plan_hum_read_basis(struct http_client *c, const json_t *humaans_keys, struct hstate *hs,
-			struct err *e);
-void hstate_release(struct hstate *hs);
-
-struct staging;
-/* transform/rejects.csv as [{id, candidate, fields, reason}] (new array; empty when absent). */
-int plan_read_rejects(struct staging *s, json_t **out, struct err *e);
-/*
- * load/ledger.json (new object; empty when absent), with the entries of an
- * unfinished apply folded in from LEDGER_PENDING_FILE (apply appends one line
- * per completed step there and rewrites ledger.json once, when it ends:
- * rewriting the whole ledger after every step was quadratic in the hires).
- */
-int plan_read_ledger(struct staging *s, json_t **out, struct err *e);
 
 #endif

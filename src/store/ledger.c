@@ -211,28 +211,50 @@ void ledger_del(struct ledger *l, const char *app)
 	json_object_del(l->index, app);
 }
 
-int ledger_find_person(struct ledger *l, const char *person_id, char **app, struct err *e)
+int ledger_each(struct ledger *l, ledger_entry_fn fn, void *ctx, struct err *e)
 {
 	const char *k;
 	json_t *v;
-	int rc;
+	int rc = 0;
 
-	*app = NULL;
 	json_object_foreach (l->index, k, v) {
-		json_t *en;
-		const char *pid;
+		json_t *en = NULL;
 
 		(void)v;
 		if ((rc = ledger_get(l, k, &en, e)) < 0)
 			return rc;
-		pid = json_get_str(en, "personId");
-		if (pid && strcmp(pid, person_id) == 0)
-			*app = xstrdup(k);
+		rc = fn(ctx, k, en, e);
 		json_decref(en);
-		if (*app)
-			return 1;
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
+}
+
+struct find_person {
+	const char *person_id;
+	char *app;
+};
+
+static int find_person_entry(void *ctx, const char *app, json_t *en, struct err *e)
+{
+	struct find_person *fp = ctx;
+	const char *pid = json_get_str(en, "personId");
+
+	(void)e;
+	if (!pid || strcmp(pid, fp->person_id) != 0)
+		return 0;
+	fp->app = xstrdup(app);
+	return 1;
+}
+
+int ledger_find_person(struct ledger *l, const char *person_id, char **app, struct err *e)
+{
+	struct find_person fp = { person_id, NULL };
+	int rc = ledger_each(l, find_person_entry, &fp, e);
+
+	*app = fp.app;
+	return rc;
 }
 
 static int key_cmp(const void *a, const void *b)

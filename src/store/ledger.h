@@ -12,8 +12,9 @@
  * for the whole object) and removes the pending lines.
  *
  * A pending line is {"app": "<application id>", "entry": {...}}, the entry as
- * it stood after a completed step (plan_read_ledger() folds them in the same
- * way: the last line of an application wins; a torn last line is ignored).
+ * it stood after a completed step: the last line of an application wins; a
+ * torn last line (a kill mid-write) is ignored. This is the one reader of
+ * both files: plan and apply see the ledger through it.
  */
 #ifndef LEDGER_H
 #define LEDGER_H
@@ -52,6 +53,20 @@ int ledger_put(struct ledger *l, const char *app, const json_t *en, struct err *
 
 /* Forget `app` (absent is fine); ledger.json loses it at the next ledger_write(). */
 void ledger_del(struct ledger *l, const char *app);
+
+/*
+ * What to do with one entry: `app` is borrowed and `en` a reference the
+ * ledger drops after the call (the callback may change it, or keep it with
+ * json_incref). A non-zero return stops the walk and is returned.
+ */
+typedef int (*ledger_entry_fn)(void *ctx, const char *app, json_t *en, struct err *e);
+
+/*
+ * Each entry, read one at a time, in the ledger's order: ledger.json's, then
+ * the applications the pending lines add, in the order they first appear.
+ * The callback must not put, delete or write.
+ */
+int ledger_each(struct ledger *l, ledger_entry_fn fn, void *ctx, struct err *e);
 
 /*
  * The application whose entry's "personId" is `person_id`: 1 and *app (caller
