@@ -54,7 +54,6 @@ static const char *const reset_codes[] = {
 /* Where a missing module permission is granted (Ashby's admin UI). */
 #define ASHBY_GRANT_HINT "in Ashby, Admin > Integrations > API keys > the key > tick Read on %s"
 
-
 const struct ashby_endpoint *ashby_endpoint_find(const char *name)
 {
 	const struct ashby_endpoint *ep;

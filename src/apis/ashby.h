@@ -58,7 +58,10 @@ struct ashby_cursors {
 	json_t *seen; /* sha256 of each cursor -> true (NULL until the first) */
 	unsigned pages;
 };
-#define ASHBY_CURSORS_INIT { NULL, 0 }
+#define ASHBY_CURSORS_INIT \
+	{                  \
+		NULL, 0    \
+	}
 
 /*
  * Count one page answered and check the cursor it gives for the next one

@@ -440,7 +440,7 @@ void http_batch_add(struct http_batch *b, const struct http_request *req, http_d
 	}
 	j->idempotent = req->idempotent;
 	j->max_body = req->max_body && req->max_body < b->c->max_response ? req->max_body
-									   : b->c->max_response;
+									  : b->c->max_response;
 	j->done = done;
 	j->ctx = ctx;
 	http_response_init(&j->resp);

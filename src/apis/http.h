@@ -79,7 +79,7 @@ struct http_request {
 	/* A tighter cap on this response's body than the client's max_response, 0 = none.
 	 * The transfer is aborted as soon as the body passes it (nothing more is buffered). */
 	size_t max_body;
-			 /* Methods: a body (JSON or file) goes with any method; without one, GET,
+	/* Methods: a body (JSON or file) goes with any method; without one, GET,
 	 * HEAD, POST (empty body) or any other method as a custom request. */
 };
 

@@ -94,10 +94,11 @@ int extract_owed_reread(struct http_client *c, const json_t *prev, ashby_page_fn
 		json_decref(p);
 		if (calls)
 			(*calls)++;
-		if (rc == 0 && (!json_is_object(rec) || !json_is_string(json_object_get(rec, "id")) ||
-				strcmp(json_string_value(json_object_get(rec, "id")), ids[i]) != 0))
-			rc = err_set(e, ERR_INVALID, "ashby application.info for %s: not its record",
-				     what);
+		if (rc == 0 &&
+		    (!json_is_object(rec) || !json_is_string(json_object_get(rec, "id")) ||
+		     strcmp(json_string_value(json_object_get(rec, "id")), ids[i]) != 0))
+			rc = err_set(e, ERR_INVALID,
+				     "ashby application.info for %s: not its record", what);
 		if (rc == ERR_NOTFOUND || rc == ERR_INVALID) {
 			log_warn("%s", e->msg);
 			extract_owed_note(owed, ids[i], e->msg);

@@ -75,7 +75,7 @@ struct hire {
 	char *name;	  /* the candidate's name, for messages; may be "" */
 	bool need_offers; /* incremental pass, newly staged: read its offers */
 	char *cand_key;	  /* the id its candidate.info result is spooled under (owned), or NULL */
-	json_t *offer_params; /* offer.list by application (owned), while paging */
+	json_t *offer_params;		    /* offer.list by application (owned), while paging */
 	struct ashby_cursors offer_cursors; /* the cursors of those pages */
 	bool has_letter;
 	struct letter letter;
@@ -1069,7 +1069,8 @@ static int on_hire_offers(void *ctx, int rc, struct http_response *resp, struct 
 		/* No cursor, a repeated one or too many pages fails the run (as for the lists). */
 		if (!next || !*next)
 			rc = err_set(e, ERR_INVALID,
-				     "ashby offer.list for %s: more data but no 'nextCursor'", what);
+				     "ashby offer.list for %s: more data but no 'nextCursor'",
+				     what);
 		else
 			rc = ashby_cursor_next(&h->offer_cursors, "offer.list", what, next, e);
 		if (rc < 0)

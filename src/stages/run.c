@@ -290,8 +290,8 @@ int run_end(struct run *r, int rc, struct err *e)
 		 "Conflicts: %ld\n"
 		 "Hires-Created: %ld\nHires-Changed: %ld\nHires-Failed: %ld\nHires-Deleted: %ld\n"
 		 "Requests-Ashby: %lu\nRequests-Humaans: %lu\n",
-		 c->extracted, c->owed, c->rejected, c->planned, c->conflicts, c->created, c->changed,
-		 c->failed, c->deleted, req_a, req_h);
+		 c->extracted, c->owed, c->rejected, c->planned, c->conflicts, c->created,
+		 c->changed, c->failed, c->deleted, req_a, req_h);
 	for (int i = 0; i < r->nstage_requests; i++) {
 		char title[16];
 
@@ -313,8 +313,7 @@ int run_end(struct run *r, int rc, struct err *e)
 	log_info("%s %s: %s; %ld hires found, %ld set aside, %ld planned, %ld created, "
 		 "%ld failed; requests: ashby %lu%s, humaans %lu%s; %.1f s",
 		 r->command, r->id, outcome, c->extracted + c->owed_unstaged, c->rejected + c->owed,
-		 c->planned, c->created,
-		 c->failed, req_a, by_a, req_h, by_h, dur);
+		 c->planned, c->created, c->failed, req_a, by_a, req_h, by_h, dur);
 	log_info("look closer: ashby2humaans show %s", r->id);
 
 	buf_release(&msg);
