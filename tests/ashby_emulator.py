@@ -71,7 +71,11 @@ Control endpoint (no auth):
   the status), "drop": true (close the connection without an answer),
   "malformed": true (HTTP 200, truncated JSON), "error": "sync_token_expired"
   (HTTP 200 success:false with that code: any code, e.g. ``cursor_invalid``,
-  ``invalid_next_cursor``), "latency_ms": N}``.
+  ``invalid_next_cursor``), "latency_ms": N, "cursor_loop": "same"
+  (a list page, empty, with moreDataAvailable:true and always the same nextCursor)
+  or "cycle" (two cursors in turn), "big_pdf": N (on "files": HTTP 200 streaming a
+  PDF of N bytes without Content-Length, closing the connection; the request log
+  labels it "big_pdf:sent=<bytes written before the client hung up>")}``.
 * ``POST /_emulator/mutate`` ``{"ops": [{"collection": "applications", "id":
   "...", "set": {"status": "Archived", "candidate.name": "X"}}, {"collection":
   "offers", "record": {...}}, {"collection": "applications", "id": "...",
@@ -392,6 +396,16 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return (0, "drop")
+        if fault.get("cursor_loop"):
+            with self.org.lock:
+                fault["_n"] = fault.get("_n", 0) + 1
+                n = fault["_n"]
+            cur = "loop-b" if fault["cursor_loop"] == "cycle" and n % 2 == 0 else "loop-a"
+            st = self.send(200, {"success": True, "results": [], "moreDataAvailable": True,
+                                 "nextCursor": cur}, rid=rid)
+            return (st, "cursor_loop")
+        if fault.get("big_pdf"):
+            return (200, "big_pdf:sent=%d" % self.stream_pdf(int(fault["big_pdf"]), rid))
         if fault.get("malformed"):
             self.send(200, b'{"success": true, "results": [{"id": "trunc', rid=rid)
             return (200, "malformed")
@@ -412,6 +426,28 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(status, envelope_error(code, "injected %d" % status, rid), extra=extra, rid=rid)
             return (status, "status:%d" % status)
         return None
+
+    def stream_pdf(self, total, rid):
+        """A hostile file host: `total` bytes of "PDF", no Content-Length; returns bytes written."""
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Connection", "close")
+        self.send_header("x-ashby-request-id", rid)
+        self.end_headers()
+        chunk = b"%PDF-" + b"0" * (65536 - 5)
+        sent = 0
+        try:
+            self.wfile.flush()
+            while sent < total:
+                part = chunk[:min(len(chunk), total - sent)]
+                self.wfile.write(part)
+                self.wfile.flush()
+                sent += len(part)
+                chunk = b"0" * 65536
+        except OSError:
+            pass
+        return sent
 
     # -- HTTP verbs -------------------------------------------------------
 

@@ -199,9 +199,18 @@ is "$(v 2)" 26 "the full pass stages every hire"
 
 # 6. A wrong-typed record is set aside with its id; a malformed page fails with nothing written.
 ctl mutate '{"collection": "applications", "id": "'$APP3'", "set": {"job": "Data Scientist"}}'
-a2h -C "$S" extract >"$TEST_TMP/out" 2>&1; is $? 0 "a wrong-typed record does not stop the run"
+a2h -C "$S" extract >"$TEST_TMP/out" 2>&1; is $? 3 "a wrong-typed record does not stop the run (exit 3: set aside)"
 grep -q "$APP3.*set aside.*job" "$TEST_TMP/out"; ok $? "it is set aside with its id and the reason"
 grep -q "\"$APP3\"" "$X/applications.json"; ok $? "a staged hire stays staged"
+Q 0 'sorted(J("state").get("owed", {}))'
+is "$(v 1)" "['$APP3']" "state.json records it as owed a re-read"
+canonical_state; ok $? "state.json with 'owed' is canonical"
+grep -q "extract: .* 26 hires found, .* 1 hires to read again next run" "$TEST_TMP/out"
+ok $? "the summary counts it"
+m=$(mark)
+a2h -C "$S" extract >"$TEST_TMP/out" 2>&1; is $? 3 "an unchanged night still reads it and still exits 3"
+Q "$m" '[r["body"] for r in E("application.info")]'
+is "$(v 1)" "[{'applicationId': '$APP3'}]" "the owed hire is read again by application.info"
 ctl mutate '{"collection": "applications", "id": "'$APP3'", "set": {"job": {"id": "70b00000-0000-4000-8000-000000000006", "title": "Data Scientist", "locationId": "10c00000-0000-4000-8000-000000000004", "departmentId": "de900000-0000-4000-8000-000000000002"}}}'
 ctl faults '{"faults": [{"path": "application.list", "after": 1, "malformed": true, "times": 1}]}'
 h=$(head_of "$S")
@@ -214,7 +223,10 @@ ctl faults '{}'
 # 7. A hostile file name stays under extract/.
 ctl mutate '{"ops": [{"collection": "files", "record": {"handle": "hdl_evil", "name": "x", "content_b64": "'"$(base64 -w0 "$ORG/files/hdl_000001_1_signed.pdf")"'"}},
 	{"collection": "offers", "id": "0f000000-0000-4000-8000-000000000001", "set": {"latestVersion.fileHandles": [{"id": "x", "name": "../../../../tmp/.evil (signed).pdf", "handle": "hdl_evil"}]}}]}'
+m=$(mark)
 a2h -C "$S" extract >"$TEST_TMP/out" 2>&1; is $? 0 "an extract with a hostile file name succeeds"
+Q "$m" '"owed" in J("state")' '[r["body"] for r in E("application.info")]'
+is "$(v 1) $(v 2)" "False [{'applicationId': '$APP3'}]" "the fixed owed hire was read again and leaves the owed list"
 is "$(cd "$S" && find . -path ./.git -prune -o -name '*evil*' -print)" "./extract/files/$APP1/tmp_.evil_signed.pdf" \
 	"the letter is stored under extract/files/<application-id>/"
 test ! -e "$TEST_TMP/.evil.pdf" && test ! -e /tmp/.evil.pdf && test ! -e "$L1"
@@ -253,7 +265,63 @@ test ! -e "$S3/extract/applications.json"; ok $? "nothing is written"
 ASHBY_API_KEY=no-such-key a2h -C "$S3" extract >"$TEST_TMP/out" 2>&1; is $? 1 "an unknown key fails"
 grep -q "HTTP 403" "$TEST_TMP/out"; ok $? "with the status"
 
-# 10. Usage errors.
+# 10. Endless pagination: the same cursor forever, or two in turn, stops the run quickly.
+for kind in same cycle; do
+	for ep in application.list department.list offer.list; do
+		ctl faults '{"faults": [{"path": "'$ep'", "cursor_loop": "'$kind'", "times": 1000000}]}'
+		h=$(head_of "$S"); m=$(mark)
+		timeout 60 "$ASHBY2HUMAANS" -C "$S" extract --full >"$TEST_TMP/out" 2>&1; rc=$?
+		n=$(($(mark) - m))
+		is "$rc" 1 "$ep, cursor loop ($kind): the run fails"
+		[ "$n" -lt 500 ]; ok $? "$ep, cursor loop ($kind): stopped after $n requests"
+		grep -q "ashby $ep.*cursor already followed" "$TEST_TMP/out"; ok $? "$ep ($kind): the message names the endpoint"
+		is "$(head_of "$S")" "$h" "$ep ($kind): nothing is committed"
+	done
+done
+# The per-application offer pages of a newly hired application.
+ctl faults '{}'
+a2h -C "$S" extract >/dev/null 2>&1
+ctl mutate '{"collection": "applications", "id": "'$APP5'", "set": {"status": "Hired"}}'
+ctl faults '{"faults": [{"path": "offer.list", "after": 1, "cursor_loop": "cycle", "times": 1000000}]}'
+h=$(head_of "$S"); m=$(mark)
+timeout 60 "$ASHBY2HUMAANS" -C "$S" extract >"$TEST_TMP/out" 2>&1; rc=$?
+n=$(($(mark) - m))
+is "$rc" 1 "offer.list by application, cursor loop: the run fails"
+[ "$n" -lt 500 ]; ok $? "offer.list by application: stopped after $n requests"
+grep -q "ashby offer.list for application '$APP5'.*cursor already followed" "$TEST_TMP/out"
+ok $? "the message names the endpoint and the application"
+is "$(head_of "$S")" "$h" "nothing is committed"
+ctl faults '{}'
+a2h -C "$S" extract >"$TEST_TMP/out" 2>&1; is $? 0 "the next extract catches up"
+grep -q "\"$APP5\"" "$X/applications.json"; ok $? "with the newly hired application"
+
+# 11. A hostile file host streams a letter far past the limit: the transfer is cut at the limit,
+# the hire is set aside (owed a re-read), no partial letter is staged.
+S4="$TEST_TMP/staging4"
+a2h init "$S4" >/dev/null 2>&1
+ctl faults '{"faults": [{"path": "files", "big_pdf": 200000000, "times": 1}]}'
+m=$(mark)
+a2h -C "$S4" extract --jobs 1 >"$TEST_TMP/out" 2>&1; is $? 3 "a letter over the limit sets its hire aside (exit 3)"
+Q "$m" '[r["fault"] for r in E("files") if r["fault"]]' \
+	'sorted(J("state", "'"$S4/extract"'").get("owed", {}).items())' \
+	'len(J("applications", "'"$S4/extract"'"))' 'len(J("applications"))'
+hires=$(v 4)
+sent=$(v 1 | sed -n "s/.*big_pdf:sent=\([0-9]*\).*/\1/p")
+echo "# the hostile host wrote ${sent:-?} bytes before the client hung up"
+[ -n "$sent" ] && [ "$sent" -lt 50000000 ]; ok $? "the transfer is aborted soon after 32 MiB, not buffered to 64 MiB"
+owed_app=$(v 2 | sed -n "s/^\[('\([^']*\)'.*/\1/p")
+case "$(v 2)" in *"larger than 32 MiB"*) ok 0 "the hire is owed, with the reason";; *) ok 1 "the hire is owed, with the reason: $(v 2)";; esac
+grep -q "offer letter of application '$owed_app' is larger than 32 MiB" "$TEST_TMP/out"; ok $? "the message names the application"
+is "$(v 3)" "$((hires - 1))" "the other hires are staged"
+test ! -e "$S4/extract/files/$owed_app"; ok $? "no partial letter is left in staging"
+is "$(git -C "$S4" status --porcelain | wc -l | tr -d ' ')" 0 "nothing uncommitted is left"
+ctl faults '{}'
+a2h -C "$S4" extract >"$TEST_TMP/out" 2>&1; is $? 0 "the next extract reads the owed hire again"
+Q 0 '"owed" in J("state", "'"$S4/extract"'")' 'len(J("applications", "'"$S4/extract"'"))' \
+	'"'$owed_app'" in J("state", "'"$S4/extract"'")["files"]'
+is "$(v 1) $(v 2) $(v 3)" "False $hires True" "and stages it with its letter"
+
+# 12. Usage errors.
 a2h -C "$S" extract --jobs 0 >"$TEST_TMP/out" 2>&1; is $? 1 "--jobs 0 is a usage error"
 grep -q '^usage: ashby2humaans \[global options\] extract' "$TEST_TMP/out"; ok $? "it prints the usage"
 a2h -C "$S" extract --frobnicate >"$TEST_TMP/out" 2>&1; is $? 1 "an unknown option is a usage error"

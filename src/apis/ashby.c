@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hash.h"
 #include "base/jsonutil.h"
 #include "base/xalloc.h"
 
@@ -52,9 +53,6 @@ static const char *const reset_codes[] = {
 
 /* Where a missing module permission is granted (Ashby's admin UI). */
 #define ASHBY_GRANT_HINT "in Ashby, Admin > Integrations > API keys > the key > tick Read on %s"
-
-/* A runaway cursor loop stops here (100 pages of 100 = ten million records). */
-#define ASHBY_MAX_PAGES 100000
 
 const struct ashby_endpoint *ashby_endpoint_find(const char *name)
 {
@@ -292,6 +290,39 @@ int ashby_call(struct http_client *c, const char *endpoint, const json_t *params
 	return rc;
 }
 
+int ashby_cursor_next(struct ashby_cursors *cs, const char *endpoint, const char *what,
+		      const char *next, struct err *e)
+{
+	char key[65];
+
+	cs->pages++;
+	if (!next || !*next)
+		return 0;
+	if (cs->pages >= ASHBY_MAX_PAGES)
+		return err_set(e, ERR_INVALID,
+			       "ashby %s%s%s: more than %u pages: giving up (a runaway cursor?)",
+			       endpoint, what ? " for " : "", what ? what : "",
+			       (unsigned)ASHBY_MAX_PAGES);
+	/* A hash, not the cursor: a hostile cursor may be megabytes long. */
+	sha256_hex(next, strlen(next), key);
+	if (!cs->seen)
+		cs->seen = json_object();
+	if (json_object_get(cs->seen, key))
+		return err_set(e, ERR_INVALID,
+			       "ashby %s%s%s: page %u gives a cursor already followed in this "
+			       "pass: stopping an endless pagination loop",
+			       endpoint, what ? " for " : "", what ? what : "", cs->pages);
+	json_object_set_new(cs->seen, key, json_true());
+	return 0;
+}
+
+void ashby_cursors_release(struct ashby_cursors *cs)
+{
+	json_decref(cs->seen);
+	cs->seen = NULL;
+	cs->pages = 0;
+}
+
 int ashby_list(struct http_client *c, const char *endpoint, const json_t *params,
 	       const char *sync_token, ashby_page_fn fn, void *ctx, char **sync_token_out,
 	       unsigned *pages, struct err *e)
@@ -299,6 +330,7 @@ int ashby_list(struct http_client *c, const char *endpoint, const json_t *params
 	const struct ashby_endpoint *ep = ashby_endpoint_find(endpoint);
 	json_t *p = json_is_object(params) ? json_deep_copy(params) : json_object();
 	json_t *results = NULL;
+	struct ashby_cursors seen = ASHBY_CURSORS_INIT;
 	char *cursor = NULL;
 	unsigned n = 0;
 	int rc = 0;
@@ -355,18 +387,17 @@ int ashby_list(struct http_client *c, const char *endpoint, const json_t *params
 			json_decref(env);
 			break;
 		}
+		rc = ashby_cursor_next(&seen, endpoint, NULL, next, e);
 		free(cursor);
 		cursor = xstrdup(next);
 		json_decref(env);
-		if (n >= ASHBY_MAX_PAGES) {
-			rc = err_set(e, ERR_INVALID, "ashby %s: more than %u pages: giving up",
-				     endpoint, (unsigned)ASHBY_MAX_PAGES);
+		if (rc < 0)
 			goto out;
-		}
 	}
 out:
 	if (pages)
 		*pages += n;
+	ashby_cursors_release(&seen);
 	free(cursor);
 	json_decref(p);
 	return rc;

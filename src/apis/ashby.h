@@ -45,6 +45,33 @@ const struct ashby_endpoint *ashby_endpoint_find(const char *name);
 extern const struct ashby_endpoint ashby_endpoints[];
 /* The largest `limit` a list call accepts. */
 #define ASHBY_PAGE_LIMIT 100
+/* A list longer than this many pages is taken for a runaway cursor (ten million records). */
+#define ASHBY_MAX_PAGES 100000
+
+/*
+ * The cursors one paginated pass has followed, so that a server handing back
+ * a cursor seen before in the pass (the same one, or a cycle of several) or
+ * more than ASHBY_MAX_PAGES pages stops the pass instead of looping forever.
+ * Zero it (or ASHBY_CURSORS_INIT) before the first page; release it after.
+ */
+struct ashby_cursors {
+	json_t *seen; /* sha256 of each cursor -> true (NULL until the first) */
+	unsigned pages;
+};
+#define ASHBY_CURSORS_INIT \
+	{                  \
+		NULL, 0    \
+	}
+
+/*
+ * Count one page answered and check the cursor it gives for the next one
+ * (`next`: NULL or "" when the list is done): ERR_INVALID naming `endpoint`
+ * and `what` (may be NULL) when the cursor was seen before in this pass or the
+ * page cap is reached, else 0.
+ */
+int ashby_cursor_next(struct ashby_cursors *cs, const char *endpoint, const char *what,
+		      const char *next, struct err *e);
+void ashby_cursors_release(struct ashby_cursors *cs);
 
 /* Whether an Ashby error code asks for a full pass (token or cursor reset). */
 bool ashby_code_is_reset(const char *code);

@@ -90,6 +90,7 @@ struct http_job {
 	size_t file_len;
 	bool is_upload;
 	bool idempotent;
+	size_t max_body; /* the cap on the response body: the request's, else the client's */
 	http_done_fn done;
 	void *ctx;
 
@@ -246,6 +247,7 @@ void http_response_init(struct http_response *r)
 	buf_init(&r->body, 0);
 	r->request_id = NULL;
 	r->attempts = 0;
+	r->too_large = false;
 }
 
 void http_response_release(struct http_response *r)
@@ -437,10 +439,12 @@ void http_batch_add(struct http_batch *b, const struct http_request *req, http_d
 			memcpy(j->file_data, req->file_data, req->file_len);
 	}
 	j->idempotent = req->idempotent;
+	j->max_body = req->max_body && req->max_body < b->c->max_response ? req->max_body
+									  : b->c->max_response;
 	j->done = done;
 	j->ctx = ctx;
 	http_response_init(&j->resp);
-	buf_init(&j->resp.body, b->c->max_response);
+	buf_init(&j->resp.body, j->max_body);
 	append_job(&b->queue, &b->queue_tail, j);
 }
 
@@ -709,7 +713,7 @@ static int job_setup(struct http_client *c, struct http_job *j, CURL *h)
 	SET(CURLOPT_HEADERDATA, (void *)j);
 	SET(CURLOPT_ERRORBUFFER, j->errbuf);
 	SET(CURLOPT_HTTPHEADER, j->hdrs);
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)j->max_body);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -925,8 +929,9 @@ static int job_decide(struct http_client *c, struct http_job *j, CURLcode res, d
 
 	if (j->too_big || res == CURLE_FILESIZE_EXCEEDED) {
 		buf_release(&j->resp.body);
+		j->resp.too_large = true;
 		j->rc = err_set(&j->err, ERR_FAIL, "%s: %s %s: response larger than %zu bytes",
-				c->name, j->method, where, c->max_response);
+				c->name, j->method, where, j->max_body);
 		return 0;
 	}
 	if (j->errbuf[0]) {

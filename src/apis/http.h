@@ -76,7 +76,10 @@ struct http_request {
 	const void *file_data;
 	size_t file_len;
 	bool idempotent; /* safe to resend after an uncertain failure (reads, GET, Ashby's POST reads) */
-			 /* Methods: a body (JSON or file) goes with any method; without one, GET,
+	/* A tighter cap on this response's body than the client's max_response, 0 = none.
+	 * The transfer is aborted as soon as the body passes it (nothing more is buffered). */
+	size_t max_body;
+	/* Methods: a body (JSON or file) goes with any method; without one, GET,
 	 * HEAD, POST (empty body) or any other method as a custom request. */
 };
 
@@ -85,6 +88,7 @@ struct http_response {
 	struct buf body;  /* response body (capped by max_response) */
 	char *request_id; /* value of opts.request_id_header, or NULL; owned */
 	int attempts;	  /* attempts made, retries included */
+	bool too_large;	  /* the body passed its cap: the transfer was aborted (rc ERR_FAIL) */
 };
 
 /*
@@ -97,7 +101,8 @@ struct http_response {
  *                 retryable status: resp holds the last status and body),
  *                 or curl failed in a way that is not worth retrying;
  *   ERR_UNCERTAIN a non-idempotent request whose outcome is unknown;
- *   ERR_FAIL      the response passed max_response (body released), or the
+ *   ERR_FAIL      the response passed max_response or the request's max_body
+ *                 (body released, resp->too_large set), or the
  *                 request could not be set up.
  * The callback may call http_batch_add() on the same batch, and http_do() on
  * the same client. It returns 0 to go on, or a negative code to stop the

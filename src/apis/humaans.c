@@ -33,6 +33,9 @@
  *   member; a 403 names the scope in `data.scope` / `data.missingScope` /
  *   `data.requiredScope` or in the message text.
  * - HUMAANS_PAGE_LIMIT: the maximum $limit is 250 (larger is capped).
+ * - HUMAANS_MAX_PAGES: a list longer than this (ten million records) is a
+ *   server that never stops paging; $skip only grows, so a page cannot repeat
+ *   the way a cursor can, and the cap is the one guard needed.
  * - HUMAANS_IN_CHUNK: how many values one field[$in][] request carries; the
  *   API publishes no URL limit, 50 ids keep a URL near 3 KB.
  * - Brackets in query keys are sent percent-encoded (%5B, %5D): the API's
@@ -46,6 +49,7 @@
 #define HUMAANS_STATUS_VALIDATION_ALT 422
 #define HUMAANS_REQUEST_ID_HEADER "X-Request-Id"
 #define HUMAANS_PAGE_LIMIT 250
+#define HUMAANS_MAX_PAGES 40000
 #define HUMAANS_IN_CHUNK 50
 
 /* Probing reads when /token-info is absent: a 2xx means the token holds the scope. */
@@ -601,6 +605,7 @@ struct call_ctx {
 	char *query;
 	long skip;
 	long seen;
+	long pages;
 	long *count;
 };
 
@@ -775,6 +780,13 @@ static int list_page_done(void *ctx, int rc, struct http_response *resp, struct 
 	if (n == 0 || cc->skip >= json_integer_value(total)) {
 		if (cc->count)
 			*cc->count = cc->seen;
+		goto out;
+	}
+	if (++cc->pages >= HUMAANS_MAX_PAGES) {
+		rc = err_set(e, ERR_HTTP,
+			     "humaans: GET %s: more than %d pages (total %" JSON_INTEGER_FORMAT
+			     "): giving up on an endless list",
+			     cc->resource, HUMAANS_MAX_PAGES, json_integer_value(total));
 		goto out;
 	}
 	list_queue(cc);

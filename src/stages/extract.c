@@ -15,6 +15,7 @@
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "store/records.h"
+#include "stages/extract-owed.h"
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
@@ -74,7 +75,8 @@ struct hire {
 	char *name;	  /* the candidate's name, for messages; may be "" */
 	bool need_offers; /* incremental pass, newly staged: read its offers */
 	char *cand_key;	  /* the id its candidate.info result is spooled under (owned), or NULL */
-	json_t *offer_params; /* offer.list by application (owned), while paging */
+	json_t *offer_params;		    /* offer.list by application (owned), while paging */
+	struct ashby_cursors offer_cursors; /* the cursors of those pages */
 	bool has_letter;
 	struct letter letter;
 	char *aside; /* why the hire was set aside (owned), or NULL */
@@ -108,6 +110,7 @@ struct xctx {
 	json_t *prev_offers_by_app; /* applicationId -> [offsets]: built when a hire is restored */
 	struct rec_spool *prev_files; /* state.json "files": application id -> entry */
 	json_t *prev_tokens;
+	json_t *prev_owed; /* state.json "owed": application id -> reason */
 
 	/*
 	 * This run. The records are in spools (keyed by id); the sets map an id
@@ -121,7 +124,8 @@ struct xctx {
 	json_t *apps;	     /* application id -> where: the Hired applications */
 	json_t *offers;	     /* offer id -> where: offers of staged applications */
 	json_t *refresh;     /* application id -> true: per-hire reads due */
-	json_t *fresh;	     /* application id -> true: not staged before */
+	json_t *fresh;	     /* application id -> true: not staged before, or owed */
+	json_t *owed;	     /* application id -> reason: set aside this run, read again next run */
 	json_t *refs[NREFS]; /* arrays */
 	char *tok_apps, *tok_offers;
 	long offer_records; /* offer records read by the list pass */
@@ -219,18 +223,7 @@ const json_t *extract_pick_letter(const json_t *handles)
 /* An id used as a directory name must be plain. */
 static bool safe_id(const char *id)
 {
-	const char *p;
-
-	if (!id || !*id || *id == '.' || strlen(id) > 128)
-		return false;
-	for (p = id; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
-			return false;
-	}
-	return true;
+	return extract_owed_id_ok(id);
 }
 
 static const char *app_name(const json_t *app)
@@ -471,6 +464,10 @@ static int on_state_member(struct xctx *x, FILE *f, const char *name, struct err
 		json_decref(x->prev_tokens);
 		x->prev_tokens = json_incref(v);
 	}
+	if (rc == 0 && strcmp(name, "owed") == 0) {
+		json_decref(x->prev_owed);
+		rc = extract_owed_load(v, &x->prev_owed, e);
+	}
 	json_decref(v);
 	return rc;
 }
@@ -485,6 +482,7 @@ static int load_state(struct xctx *x, struct err *e)
 	int rc, c;
 
 	x->prev_tokens = json_object();
+	x->prev_owed = json_object();
 	rc = rec_spool_new(x->stg, &x->prev_files, e);
 	if (rc < 0)
 		return rc;
@@ -525,6 +523,8 @@ static int on_app_page(void *ctx, json_t *results, struct err *e)
 		x->st.applications++;
 		if (why) {
 			set_aside_record(x, "application", json_get_str(a, "id"), why);
+			/* Ashby will not report it again: read it again next run. */
+			extract_owed_note(x->owed, json_get_str(a, "id"), why);
 			continue;
 		}
 		id = json_get_str(a, "id");
@@ -593,6 +593,9 @@ static int on_offer_page(void *ctx, json_t *results, struct err *e)
 		x->offer_records++;
 		if (why) {
 			set_aside_record(x, "offer", json_get_str(o, "id"), why);
+			app = json_get_str(o, "applicationId");
+			if (app && json_object_get(x->apps, app))
+				extract_owed_note(x->owed, app, why);
 			continue;
 		}
 		app = json_get_str(o, "applicationId");
@@ -647,6 +650,7 @@ static void hire_release(struct hire *h)
 	free(h->name);
 	free(h->cand_key);
 	json_decref(h->offer_params);
+	ashby_cursors_release(&h->offer_cursors);
 	free(h->letter.handle);
 	free(h->letter.name);
 	free(h->letter.path);
@@ -781,6 +785,14 @@ static int on_download(void *ctx, int rc, struct http_response *resp, struct err
 	char what[256];
 
 	snprintf(what, sizeof(what), "the offer letter of application '%s'", h->app_id);
+	if (rc < 0 && resp->too_large) {
+		/* Aborted while streaming (the request's max_body): nothing of it is kept. */
+		rc = hire_failed(h,
+				 err_set(e, ERR_INVALID, "%s is larger than %u MiB: refused", what,
+					 LETTER_MAX >> 20),
+				 e);
+		goto out;
+	}
 	if (rc < 0) {
 		err_prefix(e, "download of %s", what);
 		goto out;
@@ -795,7 +807,7 @@ static int on_download(void *ctx, int rc, struct http_response *resp, struct err
 		rc = hire_failed(h, err_set(e, ERR_INVALID, "%s is not a PDF", what), e);
 		goto out;
 	}
-	if (resp->body.len > LETTER_MAX) {
+	if (resp->body.len > LETTER_MAX) { /* max_body stops it sooner: kept as a guard */
 		rc = hire_failed(h, err_set(e, ERR_INVALID, "%s is too large", what), e);
 		goto out;
 	}
@@ -846,6 +858,7 @@ static int on_file_info(void *ctx, int rc, struct http_response *resp, struct er
 	req.path = url;
 	req.absolute = true; /* pre-signed: never send the Ashby key there */
 	req.idempotent = true;
+	req.max_body = LETTER_MAX; /* aborted as soon as it passes the limit */
 	h->pending++;
 	http_batch_add(h->x->batch, &req, on_download, h);
 out:
@@ -1052,7 +1065,16 @@ static int on_hire_offers(void *ctx, int rc, struct http_response *resp, struct 
 	if (rc < 0)
 		goto out;
 	next = json_get_str(env, "nextCursor");
-	if (json_is_true(json_object_get(env, "moreDataAvailable")) && next) {
+	if (json_is_true(json_object_get(env, "moreDataAvailable"))) {
+		/* No cursor, a repeated one or too many pages fails the run (as for the lists). */
+		if (!next || !*next)
+			rc = err_set(e, ERR_INVALID,
+				     "ashby offer.list for %s: more data but no 'nextCursor'",
+				     what);
+		else
+			rc = ashby_cursor_next(&h->offer_cursors, "offer.list", what, next, e);
+		if (rc < 0)
+			goto out;
 		json_object_set_new(h->offer_params, "cursor", json_string(next));
 		h->pending++;
 		queue_call(h->x, "offer.list", h->offer_params, on_hire_offers, h);
@@ -1261,6 +1283,7 @@ static int restore_hire(struct xctx *x, const char *app_id, const char *why, str
 	int rc;
 
 	set_aside_record(x, "application", app_id, why);
+	extract_owed_note(x->owed, app_id, why);
 	rc = offers_of(x, app_id, &ids, e);
 	json_array_foreach (ids, i, v) {
 		const char *k = json_string_value(v);
@@ -1278,9 +1301,7 @@ static int restore_hire(struct xctx *x, const char *app_id, const char *why, str
 		json_object_del(x->apps, app_id);
 		goto out;
 	}
-	log_warn("application '%s': keeping what the last extract staged; run 'extract --full' "
-		 "once Ashby is fixed",
-		 app_id);
+	log_warn("application '%s': keeping what the last extract staged meanwhile", app_id);
 	json_object_set(x->apps, app_id, prev);
 	if (!x->prev_offers.r)
 		goto out;
@@ -1480,8 +1501,15 @@ static int write_state(struct xctx *x, const char **ids, size_t n, const json_t 
 		entry = NULL;
 	}
 	if (rc == 0)
-		rc = put_text(w,
-			      count ? "\n  },\n  \"syncTokens\": " : "},\n  \"syncTokens\": ", e);
+		rc = put_text(w, count ? "\n  }" : "}", e);
+	if (rc == 0 && json_object_size(x->owed) > 0) {
+		/* Present only while some hire is owed a re-read (extract-owed.h). */
+		rc = put_text(w, ",\n  \"owed\": ", e);
+		if (rc == 0)
+			rc = put_nested(w, x->owed, 1, &tmp, e);
+	}
+	if (rc == 0)
+		rc = put_text(w, ",\n  \"syncTokens\": ", e);
 	if (rc == 0)
 		rc = put_nested(w, tokens, 1, &tmp, e);
 	if (rc == 0)
@@ -1620,9 +1648,11 @@ static int write_extract(struct xctx *x, struct err *e)
 			jat = json_integer_value(off);
 		}
 		if (!ckey || !jkey) {
-			set_aside_record(x, "application", k,
-					 !ckey ? "its candidate could not be read"
-					       : "its job could not be read");
+			const char *why = !ckey ? "its candidate could not be read"
+						: "its job could not be read";
+
+			set_aside_record(x, "application", k, why);
+			extract_owed_note(x->owed, k, why);
 			json_object_del(x->apps, k);
 		} else {
 			/* A candidate read this run wins over a staged one (two hires, one person). */
@@ -1680,6 +1710,12 @@ static int write_extract(struct xctx *x, struct err *e)
 	ids = keys_sorted(x->apps, &n);
 	rc = write_state(x, ids, n, tokens, e);
 	x->st.hires = (long)json_object_size(x->apps);
+	x->st.owed = (long)json_object_size(x->owed);
+	x->st.found = x->st.hires;
+	json_object_foreach (x->owed, k, v) {
+		if (!json_object_get(x->apps, k))
+			x->st.found++;
+	}
 out:
 	free(ids);
 	json_decref(res);
@@ -1739,7 +1775,8 @@ static void pass_release(struct xctx *x)
 	json_decref(x->refresh);
 	json_decref(x->fresh);
 	json_decref(x->prev_offers_by_app);
-	x->job_index = x->apps = x->offers = x->refresh = x->fresh = NULL;
+	json_decref(x->owed);
+	x->job_index = x->apps = x->offers = x->refresh = x->fresh = x->owed = NULL;
 	x->prev_offers_by_app = NULL;
 	rec_spool_free(x->sp_apps);
 	rec_spool_free(x->sp_offers);
@@ -1787,6 +1824,7 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->offers = full ? json_object() : json_copy(x->prev_offers.idx);
 	x->refresh = json_object();
 	x->fresh = json_object();
+	x->owed = json_object();
 	x->job_index = json_object();
 
 	log_info("extract: %s pass", full ? "full" : "incremental");
@@ -1821,6 +1859,19 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 		free(x->tok_offers);
 		x->tok_offers = xstrdup(tok_o);
 	}
+	if (!full) {
+		/* Hires set aside by earlier runs: read again from scratch (a full pass reads all). */
+		const char *k;
+		json_t *v;
+
+		rc = extract_owed_reread(x->c, x->prev_owed, on_app_page, x, x->owed, &pages, e);
+		if (rc < 0)
+			return rc;
+		json_object_foreach (x->prev_owed, k, v) {
+			if (json_object_get(x->refresh, k)) /* its offers too, by application */
+				json_object_set_new(x->fresh, k, json_true());
+		}
+	}
 	log_verbose(
 		"extract: %ld applications read in %u list pages, %zu hires staged, %zu to read",
 		x->st.applications, pages, json_object_size(x->apps), json_object_size(x->refresh));
@@ -1847,6 +1898,8 @@ static void extract_release(struct xctx *x)
 	x->prev_files = NULL;
 	json_decref(x->prev_tokens);
 	x->prev_tokens = NULL;
+	json_decref(x->prev_owed);
+	x->prev_owed = NULL;
 }
 
 int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extract_stats *stats,
@@ -1899,13 +1952,17 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 	if (rc < 0)
 		goto out;
 	r->counts.extracted = x.st.hires;
+	r->counts.owed = x.st.owed;
+	r->counts.owed_unstaged = x.st.found - x.st.hires;
 	if (x.st.committed)
 		r->committed = true;
 	run_stage_done(r, "extract");
-	log_info("extract: %ld applications read, %ld hires staged, %ld read this run, "
-		 "%ld set aside, %ld dropped, %ld files changed%s",
-		 x.st.applications, x.st.hires, x.st.refreshed, x.st.set_aside, x.st.dropped,
-		 x.st.files_changed, x.st.committed ? "" : " (nothing to commit)");
+	log_info("extract: %ld applications read, %ld hires found, %ld staged, %ld read this run, "
+		 "%ld records set aside, %ld hires to read again next run, %ld dropped, "
+		 "%ld files changed%s",
+		 x.st.applications, x.st.found, x.st.hires, x.st.refreshed, x.st.set_aside,
+		 x.st.owed, x.st.dropped, x.st.files_changed,
+		 x.st.committed ? "" : " (nothing to commit)");
 out:
 	if (stats)
 		*stats = x.st;

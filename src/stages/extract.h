@@ -37,6 +37,8 @@ struct extract_stats {
 	long hires;	    /* hired applications staged */
 	long refreshed;	    /* hires whose per-hire records were read this run */
 	long set_aside;	    /* records set aside (wrong shape, not found) */
+	long owed;	    /* hires set aside this run: owed a re-read (state.json "owed") */
+	long found;	    /* hires found: those staged and those owed but not staged */
 	long dropped;	    /* staged hires no longer Hired */
 	long files_changed; /* files under extract/ added, changed or removed */
 	long downloads;	    /* offer letters downloaded */

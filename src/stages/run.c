@@ -236,8 +236,8 @@ static void stage_breakdown(const struct run *r, bool humaans, char *dst, size_t
 /* Commands whose exit status reports hires set aside (DESIGN.md). */
 static bool reports_set_aside(const char *command)
 {
-	return strcmp(command, "transform") == 0 || strcmp(command, "run") == 0 ||
-	       strcmp(command, "apply") == 0;
+	return strcmp(command, "extract") == 0 || strcmp(command, "transform") == 0 ||
+	       strcmp(command, "run") == 0 || strcmp(command, "apply") == 0;
 }
 
 static void one_line(char *dst, size_t n, const char *src)
@@ -267,7 +267,8 @@ int run_end(struct run *r, int rc, struct err *e)
 	if (rc < 0) {
 		outcome = "failed";
 		status = EXIT_FAILURE_;
-	} else if ((c->rejected > 0 || c->failed > 0) && reports_set_aside(r->command)) {
+	} else if ((c->rejected > 0 || c->owed > 0 || c->failed > 0) &&
+		   reports_set_aside(r->command)) {
 		outcome = "set-aside";
 		status = EXIT_SET_ASIDE;
 	} else {
@@ -285,11 +286,12 @@ int run_end(struct run *r, int rc, struct err *e)
 		buf_addf(&msg, "Error: %s\n", errline);
 	}
 	buf_addf(&msg,
-		 "Hires-Extracted: %ld\nHires-Rejected: %ld\nHires-Planned: %ld\nConflicts: %ld\n"
+		 "Hires-Extracted: %ld\nHires-Owed: %ld\nHires-Rejected: %ld\nHires-Planned: %ld\n"
+		 "Conflicts: %ld\n"
 		 "Hires-Created: %ld\nHires-Changed: %ld\nHires-Failed: %ld\nHires-Deleted: %ld\n"
 		 "Requests-Ashby: %lu\nRequests-Humaans: %lu\n",
-		 c->extracted, c->rejected, c->planned, c->conflicts, c->created, c->changed,
-		 c->failed, c->deleted, req_a, req_h);
+		 c->extracted, c->owed, c->rejected, c->planned, c->conflicts, c->created,
+		 c->changed, c->failed, c->deleted, req_a, req_h);
 	for (int i = 0; i < r->nstage_requests; i++) {
 		char title[16];
 
@@ -310,8 +312,8 @@ int run_end(struct run *r, int rc, struct err *e)
 	stage_breakdown(r, true, by_h, sizeof(by_h));
 	log_info("%s %s: %s; %ld hires found, %ld set aside, %ld planned, %ld created, "
 		 "%ld failed; requests: ashby %lu%s, humaans %lu%s; %.1f s",
-		 r->command, r->id, outcome, c->extracted, c->rejected, c->planned, c->created,
-		 c->failed, req_a, by_a, req_h, by_h, dur);
+		 r->command, r->id, outcome, c->extracted + c->owed_unstaged, c->rejected + c->owed,
+		 c->planned, c->created, c->failed, req_a, by_a, req_h, by_h, dur);
 	log_info("look closer: ashby2humaans show %s", r->id);
 
 	buf_release(&msg);

@@ -21,9 +21,11 @@ struct staging;
 struct http_client;
 
 struct run_counts {
-	long extracted; /* hired applications staged in extract/ */
-	long rejected;	/* set aside by transform */
-	long planned;	/* operations in the plan (creates + changes) */
+	long extracted;	    /* hired applications staged in extract/ */
+	long rejected;	    /* set aside by transform */
+	long owed;	    /* set aside by extract: owed a re-read on the next run */
+	long owed_unstaged; /* of those, the ones not staged (not in `extracted`) */
+	long planned;	    /* operations in the plan (creates + changes) */
 	long conflicts;
 	long created; /* hires created in Humaans by apply */
 	long changed; /* hires changed by apply */
