@@ -14,7 +14,6 @@
 #include "store/staging.h"
 #include "base/xalloc.h"
 
-
 struct ledger {
 	struct staging *s; /* borrowed */
 	/* owned: application -> integer: >= 0 the offset of its value in ledger.json,
@@ -146,7 +145,7 @@ static int index_object(FILE *f, const char *what, json_t *index, struct err *e)
 		buf_reset(&raw);
 		if (c != '"' || scan_string(&sc, &raw) < 0)
 			goto bad;
-		key = json_loadb(raw.data, raw.len, JSON_DECODE_ANY, NULL);
+		key = json_loadb(raw.data, raw.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		if (!json_is_string(key)) {
 			json_decref(key);
 			goto bad;
@@ -197,7 +196,8 @@ static int index_pending(struct ledger *l, struct err *e)
 
 	(void)e;
 	while ((n = getline(&line, &cap, l->pend)) > 0) {
-		json_t *v = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+		json_t *v =
+			json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 		const char *app = json_get_str(v, "app");
 
 		/* A torn last line (a kill mid-write) is ignored: its step is in the journal. */
@@ -287,7 +287,10 @@ int ledger_get(struct ledger *l, const char *app, json_t **out, struct err *e)
 	f = off >= 0 ? l->main : l->pend;
 	if (!f || fseek(f, (long)(off >= 0 ? off : -off - 1), SEEK_SET) < 0)
 		return err_set(e, ERR_IO, "cannot read the ledger entry of %s", app);
-	v = json_loadf(f, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	v = json_loadf(f,
+		       JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+			       JSON_ALLOW_NUL,
+		       &jerr);
 	if (!v)
 		return err_set(e, ERR_INVALID, "%s: the entry of %s: invalid json: %s",
 			       off >= 0 ? LEDGER_FILE : LEDGER_PENDING_FILE, app, jerr.text);
