@@ -62,7 +62,9 @@ Control endpoint (no auth):
   429 (+ "retry_after": 1), "status": 503, "html": true (non-JSON body with
   the status), "drop": true (close the connection without an answer),
   "malformed": true (HTTP 200, truncated JSON), "error": "sync_token_expired"
-  (HTTP 200 success:false with that code), "latency_ms": N}``.
+  (HTTP 200 success:false with that code), "echo_key": true (HTTP 200
+  success:false whose errorInfo.message quotes the API key and the Authorization
+  header), "latency_ms": N}``.
 * ``POST /_emulator/mutate`` ``{"ops": [{"collection": "applications", "id":
   "...", "set": {"status": "Archived", "candidate.name": "X"}}, {"collection":
   "offers", "record": {...}}, {"collection": "applications", "id": "...",
@@ -362,6 +364,16 @@ class Handler(BaseHTTPRequestHandler):
         if fault.get("malformed"):
             self.send(200, b'{"success": true, "results": [{"id": "trunc', rid=rid)
             return (200, "malformed")
+        if fault.get("echo_key"):
+            # A server that quotes the credentials back in its error text.
+            h = self.headers.get("Authorization") or ""
+            try:
+                user = base64.b64decode(h[6:]).decode().split(":", 1)[0]
+            except Exception:
+                user = ""
+            msg = "the key %s (header %s) is not valid here" % (user, h)
+            st = self.send(200, envelope_error(fault.get("code", "invalid_input"), msg, rid), rid=rid)
+            return (st, "echo_key")
         if fault.get("error"):
             code = fault["error"]
             st = self.send(200, envelope_error(code, "injected " + code, rid), rid=rid)

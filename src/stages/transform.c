@@ -739,13 +739,15 @@ struct transform_ctx {
 struct hire {
 	const char *id;
 	const char *name;
+	const char *name_src; /* what the split was given: the legal name or `name` (borrowed) */
 	const char *candidate_id;
 	const json_t *app, *cand, *job, *offer, *file; /* borrowed */
 	char *v[S__COUNT];
 	char *note[S__COUNT]; /* why the value is missing (v NULL) or invalid (v set) */
 	bool review;
-	bool name_nul; /* the candidate's (legal) name holds a NUL byte */
-	unsigned nul;  /* slots (1 << S_...) whose source string holds a NUL byte */
+	bool name_nul;	      /* the candidate's (legal) name holds a NUL byte */
+	bool name_overridden; /* overrides.csv gives a name field: the source name is not used */
+	unsigned nul;	      /* slots (1 << S_...) whose source string holds a NUL byte */
 	size_t words;
 	json_t *person_extra; /* person fields mapped from custom fields */
 	json_t *custom_values;
@@ -1033,6 +1035,7 @@ static void map_names(const struct transform_ctx *c, struct hire *h)
 			h->name_nul = has_nul(json_object_get(entry, "value"));
 		}
 	}
+	h->name_src = src;
 	name_split(&ns, src);
 	h->words = ns.words;
 	h->review = ns.review;
@@ -1323,8 +1326,10 @@ static void apply_overrides(const struct transform_ctx *c, struct hire *h)
 			hire_set(h, S_REPORTING_NAME, NULL);
 		if (o->slot == S_LOCATION)
 			hire_set(h, S_LOCATION_CITY, NULL);
-		if (o->slot == S_FIRST || o->slot == S_MIDDLE || o->slot == S_LAST)
+		if (o->slot == S_FIRST || o->slot == S_MIDDLE || o->slot == S_LAST) {
 			h->review = false; /* a person has looked at the name */
+			h->name_overridden = true;
+		}
 	}
 }
 
@@ -1336,8 +1341,17 @@ static void validate(const struct transform_ctx *c, struct hire *h)
 	const struct pipeline_field_map *fm;
 	size_t i;
 
-	if (h->name_nul)
-		hire_reject(h, "name", "name contains a NUL byte (U+0000)");
+	/* The name as Ashby gives it: the split treats CR and LF as spaces, so look
+	 * before the split hides them. A reviewer's name override stands instead. */
+	if (!h->name_overridden) {
+		char why[96];
+
+		if (h->name_nul)
+			hire_reject(h, "name", "name contains a NUL byte (U+0000)");
+		else if (h->name_src &&
+			 text_problem(h->name_src, strlen(h->name_src), 0, why, sizeof(why)))
+			hire_reject(h, "name", "name %s", why);
+	}
 	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 		int s = slots[i];
 		char why[96];
