@@ -380,8 +380,8 @@ static int result_take(const char *method, const char *path, int rc, struct http
 		res->body = xstrndup(resp->body.data, resp->body.len);
 		/* A create that answered garbage may still have created the record. */
 		rc = err_set(e, create ? ERR_UNCERTAIN : ERR_HTTP,
-			     "humaans: %s: %ld answer is not JSON (%s)%s", what, resp->status,
-			     jerr.text,
+			     "humaans: %s: %ld answer is not JSON (%s at byte %d)%s", what,
+			     resp->status, jerr.text, jerr.position,
 			     create ? ": look the record up before sending it again" : "");
 	}
 out:

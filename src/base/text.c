@@ -168,15 +168,3 @@ const char *text_show(char *dst, size_t dstsz, const char *s)
 	buf_release(&b);
 	return dst;
 }
-
-void text_escape_inplace(char *s, size_t size)
-{
-	struct buf b = BUF_INIT;
-	size_t len = strlen(s);
-
-	if (text_check(s, len, 0, NULL, NULL))
-		return;
-	text_escape(&b, s, len, 0);
-	snprintf(s, size, "%s", b.data);
-	buf_release(&b);
-}

@@ -75,7 +75,4 @@ void text_escape(struct buf *out, const char *s, size_t len, size_t cap);
  */
 const char *text_show(char *dst, size_t dstsz, const char *s);
 
-/* Escape a NUL-terminated string in place (within its buffer of `size` bytes), no cap. */
-void text_escape_inplace(char *s, size_t size);
-
 #endif
