@@ -71,7 +71,9 @@ Control endpoint (no auth):
   the status), "drop": true (close the connection without an answer),
   "malformed": true (HTTP 200, truncated JSON), "error": "sync_token_expired"
   (HTTP 200 success:false with that code: any code, e.g. ``cursor_invalid``,
-  ``invalid_next_cursor``), "latency_ms": N, "cursor_loop": "same"
+  ``invalid_next_cursor``), "echo_key": true (HTTP 200
+  success:false whose errorInfo.message quotes the API key and the Authorization
+  header), "latency_ms": N, "cursor_loop": "same"
   (a list page, empty, with moreDataAvailable:true and always the same nextCursor)
   or "cycle" (two cursors in turn), "big_pdf": N (on "files": HTTP 200 streaming a
   PDF of N bytes without Content-Length, closing the connection; the request log
@@ -409,6 +411,16 @@ class Handler(BaseHTTPRequestHandler):
         if fault.get("malformed"):
             self.send(200, b'{"success": true, "results": [{"id": "trunc', rid=rid)
             return (200, "malformed")
+        if fault.get("echo_key"):
+            # A server that quotes the credentials back in its error text.
+            h = self.headers.get("Authorization") or ""
+            try:
+                user = base64.b64decode(h[6:]).decode().split(":", 1)[0]
+            except Exception:
+                user = ""
+            msg = "the key %s (header %s) is not valid here" % (user, h)
+            st = self.send(200, envelope_error(fault.get("code", "invalid_input"), msg, rid), rid=rid)
+            return (st, "echo_key")
         if fault.get("error"):
             code = fault["error"]
             st = self.send(200, envelope_error(code, "injected " + code, rid), rid=rid)

@@ -197,6 +197,7 @@ int ashby_decode(const char *endpoint, const char *what, int rc, const struct ht
 	char for_what[300] = "", msg[300];
 	json_t *env = NULL;
 	json_error_t jerr;
+	char why[200] = "";
 
 	*envelope = NULL;
 	if (what)
@@ -206,8 +207,16 @@ int ashby_decode(const char *endpoint, const char *what, int rc, const struct ht
 
 	/* 401/403/5xx bodies may be an HTML page: a JSON body is a bonus, not a must. */
 	if (resp->body.len > 0)
-		env = json_loadb(resp->body.data, resp->body.len, JSON_REJECT_DUPLICATES, &jerr);
+		env = json_loadb(resp->body.data, resp->body.len,
+				 JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!json_is_object(env)) {
+		/* Keep the parser's own reason: a bad byte is found by its position. */
+		if (resp->body.len > 0 && !env)
+			snprintf(why, sizeof(why), ": %s at byte %d", jerr.text, jerr.position);
+		else if (resp->body.len == 0)
+			snprintf(why, sizeof(why), ": the body is empty");
+		else
+			snprintf(why, sizeof(why), ": the body is JSON but not an object");
 		json_decref(env);
 		env = NULL;
 	}
@@ -242,8 +251,8 @@ int ashby_decode(const char *endpoint, const char *what, int rc, const struct ht
 	}
 	if (!env) {
 		err_set(e, ERR_INVALID,
-			"ashby %s%s: the answer is not a JSON object (request id %s)", endpoint,
-			for_what, rid ? rid : "none");
+			"ashby %s%s: the answer is not a JSON object%s (request id %s)", endpoint,
+			for_what, why, rid ? rid : "none");
 		goto fail;
 	}
 	if (!json_is_boolean(json_object_get(env, "success"))) {

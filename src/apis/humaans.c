@@ -242,7 +242,7 @@ static bool scope_from_json(const json_t *doc, char *out, size_t outsz)
 
 bool humaans_error_scope(const char *body, size_t len, char *out, size_t outsz)
 {
-	json_t *doc = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+	json_t *doc = body && len ? json_loadb(body, len, JSON_ALLOW_NUL, NULL) : NULL;
 	bool found = false;
 
 	if (doc) {
@@ -297,7 +297,7 @@ int humaans_decode_error(long status, const char *body, size_t len, const char *
 		code = ERR_HTTP;
 
 	if (body && len)
-		doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+		doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 	if (json_is_object(doc)) {
 		m = json_get_str(doc, "message");
 		if (m)
@@ -378,13 +378,14 @@ static int result_take(const char *method, const char *path, int rc, struct http
 		res->json = json_null();
 		goto out;
 	}
-	res->json = json_loadb(resp->body.data, resp->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	res->json = json_loadb(resp->body.data, resp->body.len,
+			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!res->json) {
 		res->body = xstrndup(resp->body.data, resp->body.len);
 		/* A create that answered garbage may still have created the record. */
 		rc = err_set(e, create ? ERR_UNCERTAIN : ERR_HTTP,
-			     "humaans: %s: %ld answer is not JSON (%s)%s", what, resp->status,
-			     jerr.text,
+			     "humaans: %s: %ld answer is not JSON (%s at byte %d)%s", what,
+			     resp->status, jerr.text, jerr.position,
 			     create ? ": look the record up before sending it again" : "");
 	}
 out:

@@ -6,6 +6,28 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/secret.h"
+#include "base/text.h"
+
+/*
+ * Every message is formed here, so this is where it is made safe to print and
+ * to store: configured secrets are redacted (before any cut, so a cut cannot
+ * leave part of one), control characters escaped (a message stays one line and
+ * cannot drive a terminal), and the whole cut to fit with "... (N bytes)".
+ */
+static void msg_form(char *dst, size_t dstsz, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT, shown = BUF_INIT;
+
+	buf_vaddf(&raw, fmt, ap);
+	secret_redact_buf(&raw);
+	text_escape(&shown, raw.data, raw.len, dstsz - 32);
+	snprintf(dst, dstsz, "%s", shown.data);
+	buf_release(&shown);
+	buf_release(&raw);
+}
+
 int err_set(struct err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -14,7 +36,7 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 		return code;
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	msg_form(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -29,7 +51,7 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	if (!e)
 		return ERR_FAIL;
 	va_start(ap, fmt);
-	vsnprintf(head, sizeof(head), fmt, ap);
+	msg_form(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
 	/* Truncation is acceptable: the message stays a valid, shorter string. */

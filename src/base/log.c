@@ -6,6 +6,13 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "base/buf.h"
+#include "base/secret.h"
+#include "base/text.h"
+
+/* Bytes of one log line's message before it is cut with "... (N bytes)". */
+#define LOG_LINE_MAX 4096
+
 /* Process configuration, written once by log_setup() before any work starts. */
 static int level = LOG_NORMAL;
 static bool is_tty;
@@ -27,6 +34,22 @@ bool log_is_tty(void)
 	return is_tty;
 }
 
+/*
+ * Print a formatted message on stderr with the secrets redacted and the control
+ * characters escaped (one line, no terminal escapes), cut at LOG_LINE_MAX.
+ */
+static void put_clean(const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT, shown = BUF_INIT;
+
+	buf_vaddf(&raw, fmt, ap);
+	secret_redact_buf(&raw);
+	text_escape(&shown, raw.data, raw.len, LOG_LINE_MAX);
+	fputs(shown.data, stderr);
+	buf_release(&shown);
+	buf_release(&raw);
+}
+
 static void emit(const char *tag, const char *fmt, va_list ap)
 {
 	if (progress_open) {
@@ -45,7 +68,7 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 	fputs("ashby2humaans: ", stderr);
 	if (tag)
 		fputs(tag, stderr);
-	vfprintf(stderr, fmt, ap);
+	put_clean(fmt, ap);
 	fputc('\n', stderr);
 }
 
@@ -74,7 +97,7 @@ void log_progress(const char *fmt, ...)
 		return;
 	fputs("\r\033[K", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_clean(fmt, ap);
 	va_end(ap);
 	fflush(stderr);
 	progress_open = true;

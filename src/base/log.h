@@ -3,7 +3,10 @@
  *
  * The level is process configuration, set once by main from -q/-v/-vv.
  * When stderr is not a terminal (cron), every line carries a UTC timestamp.
- * Nothing passed here may contain a credential: callers redact before logging.
+ * Every message has the configured secrets redacted (secret.h) and its control
+ * characters escaped (text.h), and is cut at a few KB, so a value from an API
+ * can neither leak a key, drive the terminal, split a line nor flood the log.
+ * Callers should still not pass credentials.
  */
 #ifndef LOG_H
 #define LOG_H

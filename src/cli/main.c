@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "base/log.h"
+#include "base/secret.h"
 
 const struct command commands[] = {
 	{ "init", cmd_init, "[DIR]", "create the staging repo and copy the default pipeline" },
@@ -120,6 +121,12 @@ int main(int argc, char **argv)
 	cfg.humaans_base_url = env_or("HUMAANS_BASE_URL", "https://app.humaans.io/api");
 	cfg.retry_base_ms = atol(env_or("ASHBY2HUMAANS_RETRY_BASE_MS", "0"));
 	log_setup(verbosity, isatty(STDERR_FILENO));
+	/* Every credential the process holds, redacted from each message (secret.h).
+	 * Ashby's key also travels as HTTP Basic "KEY:" in base64. */
+	if (secret_add_basic(cfg.ashby_api_key) < 0 || secret_add(cfg.humaans_token) < 0) {
+		log_error("too many secrets to redact");
+		return EXIT_FAILURE_;
+	}
 
 	for (c = commands; c->name; c++)
 		if (strcmp(c->name, argv[optind]) == 0)

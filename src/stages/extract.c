@@ -385,7 +385,9 @@ static int load_value(FILE *f, json_t **out, struct err *e)
 	json_error_t jerr;
 	long at = ftell(f);
 
-	*out = json_loadf(f, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	*out = json_loadf(f,
+			  JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+				  JSON_ALLOW_NUL,
 			  &jerr);
 	if (!*out)
 		return err_set(e, ERR_INVALID, "%s: invalid JSON at byte %ld: %s", STATE,

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "base/money.h"
 #include "store/journal.h"
+#include "base/text.h"
 #include "store/ledger.h"
 #include "store/records.h"
 #include "store/rejects.h"
@@ -1149,6 +1150,27 @@ static const char *plural(long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/*
+ * A value from Ashby or Humaans as plan.txt shows it: control characters escaped
+ * (text.h), so a name cannot rewrite the terminal of the person approving the plan
+ * or split a line, and cut at PLAN_SHOW_MAX bytes. A JSON string is read whole
+ * (json_string_length: a NUL is shown, not a cut); a missing value shows `dflt`.
+ */
+#define PLAN_SHOW_MAX 512
+
+static void show_json(struct buf *out, const json_t *v, const char *dflt)
+{
+	if (json_is_string(v))
+		text_escape(out, json_string_value(v), json_string_length(v), PLAN_SHOW_MAX);
+	else if (dflt)
+		buf_adds(out, dflt);
+}
+
+static void show(struct buf *out, const json_t *o, const char *k, const char *dflt)
+{
+	show_json(out, json_is_object(o) ? json_object_get(o, k) : NULL, dflt);
+}
+
 /* The lines of plan.txt for one operation (appended to out). */
 static void render_op_text(const json_t *op, bool color, struct buf *out)
 {
@@ -1171,25 +1193,44 @@ static void render_op_text(const json_t *op, bool color, struct buf *out)
 		sign = '-';
 		col = C_RED;
 	}
-	buf_addf(out, "%s%c %s %s %s <%s>", color ? col : "", sign, a, opt_str(op, "id", "?"),
-		 opt_str(op, "name", ""), opt_str(op, "personalEmail", ""));
-	if (json_get_str(op, "personId"))
-		buf_addf(out, " (Humaans %s)", json_get_str(op, "personId"));
+	buf_addf(out, "%s%c ", color ? col : "", sign);
+	show(out, op, "action", "");
+	buf_addc(out, ' ');
+	show(out, op, "id", "?");
+	buf_addc(out, ' ');
+	show(out, op, "name", "");
+	buf_adds(out, " <");
+	show(out, op, "personalEmail", "");
+	buf_addc(out, '>');
+	if (json_get_str(op, "personId")) {
+		buf_adds(out, " (Humaans ");
+		show(out, op, "personId", "");
+		buf_addc(out, ')');
+	}
 	buf_addf(out, "%s\n", color ? C_RESET : "");
 	json_array_foreach (json_get_arr(op, "changes"), j, x) {
-		const char *before = json_get_str(x, "before"), *after = json_get_str(x, "after");
-
-		if (strcmp(a, "create") == 0)
-			buf_addf(out, "    %s: %s\n", opt_str(x, "field", ""), after ? after : "");
-		else
-			buf_addf(out, "    %s: %s -> %s\n", opt_str(x, "field", ""),
-				 before ? before : "(none)", after ? after : "(none)");
+		buf_adds(out, "    ");
+		show(out, x, "field", "");
+		buf_adds(out, ": ");
+		if (strcmp(a, "create") == 0) {
+			show(out, x, "after", "");
+		} else {
+			show(out, x, "before", "(none)");
+			buf_adds(out, " -> ");
+			show(out, x, "after", "(none)");
+		}
+		buf_addc(out, '\n');
 	}
-	if (json_get_str(op, "reason"))
-		buf_addf(out, "    reason: %s\n", json_get_str(op, "reason"));
-	json_array_foreach (json_get_arr(op, "warnings"), j, x)
-		buf_addf(out, "    %swarning:%s %s\n", color ? C_YELLOW : "", color ? C_RESET : "",
-			 json_string_value(x));
+	if (json_get_str(op, "reason")) {
+		buf_adds(out, "    reason: ");
+		show(out, op, "reason", "");
+		buf_addc(out, '\n');
+	}
+	json_array_foreach (json_get_arr(op, "warnings"), j, x) {
+		buf_addf(out, "    %swarning:%s ", color ? C_YELLOW : "", color ? C_RESET : "");
+		show_json(out, x, "");
+		buf_addc(out, '\n');
+	}
 }
 
 /* What plan.txt says after the operations: the set-aside hires and the counts (`c`, rejects included). */
@@ -1206,11 +1247,19 @@ static void render_tail_text(const struct plan_summary *c, const json_t *rejects
 			const char *cand = json_get_str(x, "candidate"),
 				   *fields = json_get_str(x, "fields");
 
-			buf_addf(out, "x %s%s%s%s: %s", opt_str(x, "id", "?"),
-				 cand && *cand ? " " : "", cand ? cand : "", "",
-				 opt_str(x, "reason", "set aside"));
-			if (fields && *fields)
-				buf_addf(out, " [%s]", fields);
+			buf_adds(out, "x ");
+			show(out, x, "id", "?");
+			if (cand && *cand) {
+				buf_addc(out, ' ');
+				show(out, x, "candidate", "");
+			}
+			buf_adds(out, ": ");
+			show(out, x, "reason", "set aside");
+			if (fields && *fields) {
+				buf_adds(out, " [");
+				show(out, x, "fields", "");
+				buf_addc(out, ']');
+			}
 			buf_addc(out, '\n');
 		}
 	}

@@ -13,6 +13,7 @@
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "base/namesplit.h"
+#include "base/text.h"
 #include "store/records.h"
 #include "stages/run.h"
 #include "store/snapshot.h"
@@ -25,6 +26,15 @@ const char *const transform_inputs[] = { "applications", "candidates", "offers",
 
 /* ------------------------------------------------------------------ */
 /* Conversions                                                         */
+
+/* Free text keeps tab and newline (text.h). */
+#define TEXT_FREE (TEXT_ALLOW_TAB | TEXT_ALLOW_NEWLINE)
+
+/* A JSON string holding a NUL byte, which json_string_value() would silently cut. */
+static bool has_nul(const json_t *v)
+{
+	return json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v);
+}
 
 static bool is_leap(int y)
 {
@@ -308,7 +318,7 @@ static char *text_of(const json_t *def, const json_t *v, const json_t *label)
 			return xstrdup(date);
 		if (def && json_get_arr(def, "selectableValues"))
 			return xstrdup(option_label(def, s));
-		return xstrdup(s);
+		return text_strip(s, json_string_length(v), TEXT_FREE);
 	}
 	if (json_is_number(v))
 		return transform_money(v, money, sizeof(money)) == 0 ? xstrdup(money) : NULL;
@@ -334,6 +344,33 @@ static char *text_of(const json_t *def, const json_t *v, const json_t *label)
 	    transform_money(json_object_get(v, "value"), money, sizeof(money)) == 0)
 		return xasprintf("%s %s", money, json_get_str(v, "currencyCode"));
 	return NULL;
+}
+
+/*
+ * Free text sent to Humaans is cleaned, not rejected (text.h, doc/pipeline.md):
+ * control characters other than tab and newline are dropped, invalid UTF-8 becomes
+ * U+FFFD. Applies to a string or to each string of an array; steals `v`.
+ */
+static void strip_string(json_t *v)
+{
+	char *t;
+
+	if (!json_is_string(v))
+		return;
+	t = text_strip(json_string_value(v), json_string_length(v), TEXT_FREE);
+	json_string_set(v, t);
+	free(t);
+}
+
+static json_t *strip_value(json_t *v)
+{
+	size_t i;
+	json_t *el;
+
+	strip_string(v);
+	json_array_foreach (v, i, el)
+		strip_string(el);
+	return v;
 }
 
 int transform_custom_value(enum pipeline_type type, const json_t *def, const json_t *value,
@@ -427,6 +464,7 @@ int transform_custom_value(enum pipeline_type type, const json_t *def, const jso
 		free(s);
 		break;
 	}
+	r = strip_value(r);
 	if (!r) {
 		static const char *const what[] = {
 			[PT_TEXT] = "cannot be written as text",
@@ -701,11 +739,15 @@ struct transform_ctx {
 struct hire {
 	const char *id;
 	const char *name;
+	const char *name_src; /* what the split was given: the legal name or `name` (borrowed) */
 	const char *candidate_id;
 	const json_t *app, *cand, *job, *offer, *file; /* borrowed */
 	char *v[S__COUNT];
 	char *note[S__COUNT]; /* why the value is missing (v NULL) or invalid (v set) */
 	bool review;
+	bool name_nul;	      /* the candidate's (legal) name holds a NUL byte */
+	bool name_overridden; /* overrides.csv gives a name field: the source name is not used */
+	unsigned nul;	      /* slots (1 << S_...) whose source string holds a NUL byte */
 	size_t words;
 	json_t *person_extra; /* person fields mapped from custom fields */
 	json_t *custom_values;
@@ -990,8 +1032,10 @@ static void map_names(const struct transform_ctx *c, struct hire *h)
 		if (v && *v) {
 			src = v;
 			legal = true;
+			h->name_nul = has_nul(json_object_get(entry, "value"));
 		}
 	}
+	h->name_src = src;
 	name_split(&ns, src);
 	h->words = ns.words;
 	h->review = ns.review;
@@ -1010,10 +1054,26 @@ static void map_names(const struct transform_ctx *c, struct hire *h)
 	name_split_release(&ns);
 }
 
+/* The string at `key` as a jansson value (borrowed), or NULL. */
+static const json_t *str_at(const json_t *obj, const char *key)
+{
+	const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+
+	return json_is_string(v) ? v : NULL;
+}
+
+/* Set a slot from a JSON string, noting a NUL byte that the C string would hide. */
+static void hire_set_json(struct hire *h, int slot, const json_t *v)
+{
+	hire_set_clean(h, slot, v ? json_string_value(v) : NULL);
+	if (has_nul(v))
+		h->nul |= 1u << slot;
+}
+
 static void map_contact(struct hire *h)
 {
 	const json_t *pe = json_get_obj(h->cand, "primaryEmailAddress");
-	const char *email = json_get_str(pe, "value");
+	const json_t *email = str_at(pe, "value");
 	const char *type = json_get_str(pe, "type");
 	const json_t *ph;
 
@@ -1021,13 +1081,12 @@ static void map_contact(struct hire *h)
 		const json_t *personal = json_array_find(json_get_arr(h->cand, "emailAddresses"),
 							 "type", "Personal");
 
-		if (json_get_str(personal, "value"))
-			email = json_get_str(personal, "value");
+		if (str_at(personal, "value"))
+			email = str_at(personal, "value");
 	}
 	if (!email)
-		email = json_get_str(json_array_get(json_get_arr(h->cand, "emailAddresses"), 0),
-				     "value");
-	hire_set_clean(h, S_EMAIL, email);
+		email = str_at(json_array_get(json_get_arr(h->cand, "emailAddresses"), 0), "value");
+	hire_set_json(h, S_EMAIL, email);
 	if (!h->v[S_EMAIL])
 		hire_note(h, S_EMAIL, "candidate has no email address");
 	else if (!transform_email_valid(h->v[S_EMAIL]))
@@ -1036,7 +1095,7 @@ static void map_contact(struct hire *h)
 	ph = json_get_obj(h->cand, "primaryPhoneNumber");
 	if (!json_get_str(ph, "value"))
 		ph = json_array_get(json_get_arr(h->cand, "phoneNumbers"), 0);
-	hire_set_clean(h, S_PHONE, json_get_str(ph, "value"));
+	hire_set_json(h, S_PHONE, str_at(ph, "value"));
 	if (!h->v[S_PHONE])
 		hire_note(h, S_PHONE, "candidate has no phone number");
 }
@@ -1267,8 +1326,10 @@ static void apply_overrides(const struct transform_ctx *c, struct hire *h)
 			hire_set(h, S_REPORTING_NAME, NULL);
 		if (o->slot == S_LOCATION)
 			hire_set(h, S_LOCATION_CITY, NULL);
-		if (o->slot == S_FIRST || o->slot == S_MIDDLE || o->slot == S_LAST)
+		if (o->slot == S_FIRST || o->slot == S_MIDDLE || o->slot == S_LAST) {
 			h->review = false; /* a person has looked at the name */
+			h->name_overridden = true;
+		}
 	}
 }
 
@@ -1280,13 +1341,32 @@ static void validate(const struct transform_ctx *c, struct hire *h)
 	const struct pipeline_field_map *fm;
 	size_t i;
 
+	/* The name as Ashby gives it: the split treats CR and LF as spaces, so look
+	 * before the split hides them. A reviewer's name override stands instead. */
+	if (!h->name_overridden) {
+		char why[96];
+
+		if (h->name_nul)
+			hire_reject(h, "name", "name contains a NUL byte (U+0000)");
+		else if (h->name_src &&
+			 text_problem(h->name_src, strlen(h->name_src), 0, why, sizeof(why)))
+			hire_reject(h, "name", "name %s", why);
+	}
 	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 		int s = slots[i];
+		char why[96];
 
 		fm = &c->p->fields[slot_field[s]];
 		if (!fm->enabled)
 			continue;
-		if (h->v[s] && h->note[s])
+		/* Names and identifiers go to Humaans and to a reviewer's terminal: one with a
+		 * control character (an override's included) is set aside, never cleaned. */
+		if (h->nul & (1u << s))
+			hire_reject(h, slot_names[s], "%s contains a NUL byte (U+0000)",
+				    slot_names[s]);
+		else if (h->v[s] && text_problem(h->v[s], strlen(h->v[s]), 0, why, sizeof(why)))
+			hire_reject(h, slot_names[s], "%s %s", slot_names[s], why);
+		else if (h->v[s] && h->note[s])
 			hire_reject(h, slot_names[s], "%s", h->note[s]);
 		else if (!h->v[s] && fm->required)
 			hire_reject(h, slot_names[s], "%s", h->note[s] ? h->note[s] : "no value");
@@ -1444,6 +1524,7 @@ int transform_application(const struct transform_ctx *c, const struct transform_
 						    : transform_app_candidate_id(h.app);
 	h.name = json_get_str(h.cand, "name") ? json_get_str(h.cand, "name")
 					      : json_get_str(ac, "name");
+	h.name_nul = has_nul(str_at(h.cand, "name") ? str_at(h.cand, "name") : str_at(ac, "name"));
 	h.job = in->job ? in->job : json_get_obj(h.app, "job");
 	h.offer = pick_offer(in->offers);
 	h.file = in->file;
@@ -1802,7 +1883,9 @@ static int files_index_get(struct files_index *fi, const char *id, json_t **out,
 		return 0;
 	if (fseek(fi->f, (long)json_integer_value(off), SEEK_SET) < 0)
 		return err_set(e, ERR_IO, "extract/state.json: cannot seek: %s", strerror(errno));
-	*out = json_loadf(fi->f, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	*out = json_loadf(fi->f,
+			  JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
+				  JSON_ALLOW_NUL,
 			  &jerr);
 	if (!*out)
 		return err_set(e, ERR_INVALID, "extract/state.json: files entry '%s': %s", id,

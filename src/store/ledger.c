@@ -69,7 +69,8 @@ static int index_pending(struct ledger *l, struct err *e)
 
 	(void)e;
 	while ((n = getline(&line, &cap, l->pend)) > 0) {
-		json_t *v = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, NULL);
+		json_t *v =
+			json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 		const char *app = json_get_str(v, "app");
 
 		/* A torn last line (a kill mid-write) is ignored: its step is in the journal. */
@@ -159,7 +160,10 @@ int ledger_get(struct ledger *l, const char *app, json_t **out, struct err *e)
 	f = off >= 0 ? l->main : l->pend;
 	if (!f || fseek(f, (long)(off >= 0 ? off : -off - 1), SEEK_SET) < 0)
 		return err_set(e, ERR_IO, "cannot read the ledger entry of %s", app);
-	v = json_loadf(f, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	v = json_loadf(f,
+		       JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+			       JSON_ALLOW_NUL,
+		       &jerr);
 	if (!v)
 		return err_set(e, ERR_INVALID, "%s: the entry of %s: invalid json: %s",
 			       off >= 0 ? LEDGER_FILE : LEDGER_PENDING_FILE, app, jerr.text);

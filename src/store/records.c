@@ -26,7 +26,8 @@
 #define DUMP_FLAGS (JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
 /* The spool keeps records compact; 17 digits give back the same double. */
 #define SPOOL_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17) | JSON_ENCODE_ANY)
-#define LOAD_FLAGS (JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES)
+/* NUL is allowed in strings: a value from an API may hold one; transform sets such a hire aside. */
+#define LOAD_FLAGS (JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
 
 /* ---- reading ---- */
 
@@ -154,7 +155,7 @@ static int name_read(struct rec_members *m)
 	}
 	if (c == EOF)
 		return -1;
-	m->name = json_loadb(m->raw.data, m->raw.len, JSON_DECODE_ANY, NULL);
+	m->name = json_loadb(m->raw.data, m->raw.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	return json_is_string(m->name) ? 0 : -1;
 }
 
@@ -806,7 +807,7 @@ int rec_spool_get(struct rec_spool *sp, const char *key, json_t **out, struct er
 		if (buf_add(&sp->tmp, chunk, n) < 0)
 			return err_set(e, ERR_FAIL, "spool: out of memory");
 	}
-	*out = json_loadb(sp->tmp.data, sp->tmp.len, JSON_DECODE_ANY, &jerr);
+	*out = json_loadb(sp->tmp.data, sp->tmp.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!*out)
 		return err_set(e, ERR_FAIL, "spool record '%s' unreadable: %s", key, jerr.text);
 	return 1;

@@ -26,7 +26,7 @@ int snapshot_parse(const char *data, size_t len, const char *what, json_t **out,
 	json_t *v;
 
 	*out = NULL;
-	v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!v)
 		return err_set(e, ERR_INVALID, "%s: invalid json at line %d, column %d: %s", what,
 			       jerr.line, jerr.column, jerr.text);
