@@ -87,6 +87,20 @@ static void test_decode(void)
 	}
 }
 
+/* A body that is not NUL-terminated is read no further than its length (found by fuzzing). */
+static void test_decode_unterminated(void)
+{
+	struct err e = ERR_INIT;
+	char *body = malloc(18);
+
+	memcpy(body, "upstream timed out", 18);
+	is_int(humaans_decode_error(502, body, 18, "GET /people", &e), ERR_HTTP,
+	       "decode: an unterminated body");
+	ok(strstr(e.msg, ": upstream timed out") && e.msg[strlen(e.msg) - 1] == 't',
+	   "decode: shows the body's start and nothing past it: '%s'", e.msg);
+	free(body);
+}
+
 static void test_scope(void)
 {
 	char s[64];
@@ -626,6 +640,7 @@ int main(void)
 	struct http_opts o;
 
 	test_decode();
+	test_decode_unterminated();
 	test_scope();
 
 	base_url = getenv("HUMAANS_BASE_URL");

@@ -308,8 +308,12 @@ int humaans_decode_error(long status, const char *body, size_t len, const char *
 			add_detail(&detail, json_object_get(doc, "issues"));
 		}
 	} else if (body && len) {
-		/* Not the contract's shape (a proxy's page?): show its start. */
-		add_line(&msg, body, 120);
+		/* Not the contract's shape (a proxy's page?): show its start (`body` need not
+		 * end in a NUL: copy what is shown). */
+		char *start = xstrndup(body, len < 120 ? len : 120);
+
+		add_line(&msg, start, 120);
+		free(start);
 	}
 
 	if (status == 403) {

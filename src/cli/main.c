@@ -14,6 +14,7 @@
 #include <git2.h>
 
 #include "cli/cli.h"
+#include "base/harden.h"
 #include "base/log.h"
 #include "base/secret.h"
 
@@ -81,8 +82,12 @@ int main(int argc, char **argv)
 	};
 	struct config cfg;
 	const struct command *c;
+	struct err e = ERR_INIT;
 	int opt, status, verbosity = LOG_NORMAL;
 
+	/* Before anything reads the credentials: no core dump may hold them. */
+	if (harden_process(&e) < 0)
+		log_warn("%s", e.msg);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.argv0 = argv[0];
 	cfg.staging_dir = env_or("ASHBY2HUMAANS_STAGING", "./staging");

@@ -677,6 +677,11 @@ int overrides_parse(struct overrides **out, const char *data, size_t len, const 
 
 	*out = NULL;
 	ov->what = what;
+	/* Spreadsheets save CSV with a UTF-8 byte order mark: skip it. */
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
 	rc = csv_parse_text(data, len, what, override_row, ov, e);
 	if (rc == 0 && !ov->header_seen && len > 0)
 		rc = err_set(e, ERR_INVALID,

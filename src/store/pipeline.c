@@ -3,10 +3,13 @@
 #include "store/pipeline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -478,6 +481,20 @@ static int parse_legal_name(struct pctx *c, struct pipeline *p, const json_t *v)
 	return parse_source_ref(c, "legalNameField", v, &p->legal_name_id, &p->legal_name_title);
 }
 
+/*
+ * jansson's reason without the " near '<text>'" it appends: the text is the
+ * file's own bytes, which a message must not echo (the position is enough).
+ * Points into `jerr`.
+ */
+static const char *jerr_reason(json_error_t *jerr)
+{
+	char *near = strstr(jerr->text, " near '");
+
+	if (near)
+		*near = '\0';
+	return jerr->text;
+}
+
 int pipeline_parse(struct pipeline **out, const char *data, size_t len, const char *what,
 		   struct err *e)
 {
@@ -500,9 +517,15 @@ int pipeline_parse(struct pipeline **out, const char *data, size_t len, const ch
 	p->offer_letter_type = xstrdup("Offer letter");
 	sha256_hex(data, len, p->sha256);
 
+	/* Editors on Windows save UTF-8 with a byte order mark: skip it (the hash keeps it). */
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
 	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		rc = bad(&c, NULL, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+		rc = bad(&c, NULL, "line %d, column %d: %s", jerr.line, jerr.column,
+			 jerr_reason(&jerr));
 		goto out;
 	}
 	if (!json_is_object(root)) {
@@ -546,16 +569,30 @@ int pipeline_load(struct pipeline **out, const char *path, struct err *e)
 	struct buf b = BUF_INIT;
 	char chunk[8192];
 	const char *base = strrchr(path, '/');
+	struct stat st;
 	FILE *f;
 	size_t n;
-	int rc = 0;
+	int fd, rc = 0;
 
 	*out = NULL;
 	base = base ? base + 1 : path;
-	f = fopen(path, "rb");
-	if (!f)
+	/* Never through a symbolic link: a parse error would describe another file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP)
+		return err_set(e, ERR_INVALID, "%s: refusing to read it through a symbolic link",
+			       path);
+	if (fd < 0)
 		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: %s", path,
 			       strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, ERR_INVALID, "%s: not a regular file", path);
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_add(&b, chunk, n);
 	if (ferror(f))

@@ -50,9 +50,13 @@ int staging_read(struct staging *s, const char *relpath, struct buf *out, struct
 	if ((rc = staging_relpath_check(relpath, e)) < 0)
 		return rc;
 	full = xasprintf("%s/%s", s->path, relpath);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	/* Never through a symbolic link: a parse error would describe another file. */
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		if (errno == ELOOP)
+			rc = err_set(e, ERR_INVALID,
+				     "%s: refusing to read it through a symbolic link", relpath);
+		else if (errno == ENOENT)
 			rc = err_set(e, ERR_NOTFOUND, "%s not found in staging repo '%s'", relpath,
 				     s->name);
 		else
