@@ -171,6 +171,24 @@ static void test_secret(void)
 	secret_clear();
 	err_set(&e, ERR_HTTP, "sk_live_key");
 	is_str(e.msg, "sk_live_key", "cleared registry redacts nothing");
+
+	/* Short values are no credentials: masking them would garble every message. */
+	secret_add("k");
+	secret_add("tok");
+	snprintf(msg, sizeof(msg), "refusing to read it through a link");
+	is_int((long long)secret_redact(msg, sizeof(msg)), 0,
+	       "values under 8 bytes are not registered");
+	/* One pass: the longest secret wins, and a mask put in is not searched again. */
+	secret_add("red-acted");
+	secret_add("red-acted-longer");
+	secret_add("[redacted]x");
+	snprintf(msg, sizeof(msg), "a red-acted-longer b red-acted c");
+	is_int((long long)secret_redact(msg, sizeof(msg)), 2, "overlapping secrets: two replaced");
+	is_str(msg, "a [redacted] b [redacted] c", "the longest secret wins, whole");
+	snprintf(msg, sizeof(msg), "x red-actedx");
+	secret_redact(msg, sizeof(msg));
+	is_str(msg, "x [redacted]x", "a mask followed by text is not redacted again");
+	secret_clear();
 }
 
 int main(void)

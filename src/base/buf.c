@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include "base/buf.h"
-#include "base/err.h"
+#include "base/errcode.h"
 #include "base/xalloc.h"
 
 #include <stdio.h>

@@ -17,7 +17,8 @@ int secret_add(const char *s)
 {
 	size_t i;
 
-	if (!s || !*s)
+	/* Too short to be a credential: redacting it would garble every message. */
+	if (!s || strlen(s) < SECRET_MIN_LEN)
 		return 0;
 	for (i = 0; i < nsecrets; i++)
 		if (strcmp(secrets[i], s) == 0)
@@ -84,26 +85,45 @@ void secret_clear(void)
 		free(secrets[--nsecrets]);
 }
 
-/* Replace the secrets of b's text in place; returns the number replaced. */
+/* The longest secret that starts at `p`, or 0. */
+static size_t match_at(const char *p)
+{
+	size_t i, best = 0;
+
+	for (i = 0; i < nsecrets; i++) {
+		size_t n = strlen(secrets[i]);
+
+		if (n > best && strncmp(p, secrets[i], n) == 0)
+			best = n;
+	}
+	return best;
+}
+
+/*
+ * Replace the secrets of b's text in place, in one pass from left to right
+ * (the longest secret wins where two start at the same byte), so a mask that
+ * was put in is never searched again. Returns the number replaced.
+ */
 size_t secret_redact_buf(struct buf *b)
 {
 	struct buf out = BUF_INIT;
-	size_t i, hits = 0;
+	size_t hits = 0, i = 0, from = 0, n;
 
-	for (i = 0; i < nsecrets && b->len; i++) {
-		size_t n = strlen(secrets[i]);
-		const char *p = b->data, *q;
-
-		if (!strstr(p, secrets[i]))
+	if (!nsecrets || !b->len)
+		return 0;
+	while (i < b->len) {
+		if ((n = match_at(b->data + i)) == 0) {
+			i++;
 			continue;
-		buf_reset(&out);
-		while ((q = strstr(p, secrets[i]))) {
-			buf_add(&out, p, (size_t)(q - p));
-			buf_adds(&out, SECRET_MASK);
-			p = q + n;
-			hits++;
 		}
-		buf_adds(&out, p);
+		buf_add(&out, b->data + from, i - from);
+		buf_adds(&out, SECRET_MASK);
+		i += n;
+		from = i;
+		hits++;
+	}
+	if (hits) {
+		buf_add(&out, b->data + from, b->len - from);
 		buf_reset(b);
 		buf_add(b, out.data, out.len);
 	}

@@ -21,11 +21,17 @@
 /* At most this many secrets (each registered form counts). */
 #define SECRET_MAX 16
 
+/*
+ * Values shorter than this are not registered: no real key or token is that
+ * short, and masking every "k" or "t" would garble every message.
+ */
+#define SECRET_MIN_LEN 8
+
 /* What a secret is replaced with. */
 #define SECRET_MASK "[redacted]"
 
 /*
- * Register `s` (copied; NULL or empty is ignored). Call only at start-up, before
+ * Register `s` (copied; NULL or shorter than SECRET_MIN_LEN is ignored). Call only at start-up, before
  * threads. Returns 0, or -1 when the registry is full.
  */
 int secret_add(const char *s);
