@@ -188,6 +188,17 @@ static void test_secret(void)
 	snprintf(msg, sizeof(msg), "x red-actedx");
 	secret_redact(msg, sizeof(msg));
 	is_str(msg, "x [redacted]x", "a mask followed by text is not redacted again");
+	{
+		/* A server's message cut for display: the secret across the cut is still masked. */
+		struct buf b = BUF_INIT;
+		const char *m = "0123456789red-acted-longer and more";
+
+		secret_excerpt(&b, m, strlen(m), 14);
+		ok(b.len && strstr(b.data, "red-") == NULL && strstr(b.data, "acted-") == NULL &&
+			   strncmp(b.data, "0123456789[", 11) == 0,
+		   "secret_excerpt redacts before it cuts: %s", b.len ? b.data : "");
+		buf_release(&b);
+	}
 	secret_clear();
 }
 

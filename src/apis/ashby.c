@@ -8,6 +8,7 @@
 
 #include "base/hash.h"
 #include "base/jsonutil.h"
+#include "base/secret.h"
 #include "base/xalloc.h"
 
 /*
@@ -127,14 +128,14 @@ static bool looks_like_code(const char *s)
 	return true;
 }
 
-/* A short, printable excerpt of Ashby's own message (no control characters). */
+/* A short, printable excerpt of Ashby's own message: redacted, escaped, then cut. */
 static void excerpt(char *dst, size_t n, const char *src)
 {
-	size_t i, j = 0;
+	struct buf b = BUF_INIT;
 
-	for (i = 0; src && src[i] && j + 1 < n; i++)
-		dst[j++] = ((unsigned char)src[i] < 0x20) ? ' ' : src[i];
-	dst[j] = '\0';
+	secret_excerpt(&b, src, src ? strlen(src) : 0, n / 2);
+	snprintf(dst, n, "%s", b.len ? b.data : "");
+	buf_release(&b);
 }
 
 /* Pull code, message and request id out of a success:false body (any of them may be absent). */

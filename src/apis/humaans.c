@@ -10,6 +10,7 @@
 #include "apis/http.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "base/secret.h"
 #include "base/xalloc.h"
 
 /*
@@ -132,10 +133,11 @@ char *humaans_path_id(const char *resource, const char *id)
 /* ---- errors ------------------------------------------------------------------------------ */
 
 /* Append `s` as one line: control characters become spaces, the total stays under `max`. */
+/* A server's text, redacted whole, escaped, and cut where `out` reaches `max`. */
 static void add_line(struct buf *out, const char *s, size_t max)
 {
-	for (; *s && out->len < max; s++)
-		buf_addc(out, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+	if (out->len < max)
+		secret_excerpt(out, s, strlen(s), max - out->len);
 }
 
 static void add_detail_value(struct buf *out, const json_t *v)
@@ -310,10 +312,7 @@ int humaans_decode_error(long status, const char *body, size_t len, const char *
 	} else if (body && len) {
 		/* Not the contract's shape (a proxy's page?): show its start (`body` need not
 		 * end in a NUL: copy what is shown). */
-		char *start = xstrndup(body, len < 120 ? len : 120);
-
-		add_line(&msg, start, 120);
-		free(start);
+		secret_excerpt(&msg, body, len, 120);
 	}
 
 	if (status == 403) {

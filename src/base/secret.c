@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/text.h"
 #include "base/xalloc.h"
 
 /* Process configuration: written by main before any work starts, read-only afterwards. */
@@ -145,4 +146,16 @@ size_t secret_redact(char *s, size_t size)
 		snprintf(s, size, "%s", b.data);
 	buf_release(&b);
 	return hits;
+}
+
+void secret_excerpt(struct buf *out, const char *s, size_t len, size_t cap)
+{
+	struct buf whole = BUF_INIT;
+
+	if (!s)
+		return;
+	buf_add(&whole, s, len);
+	secret_redact_buf(&whole);
+	text_escape(out, whole.data, whole.len, cap);
+	buf_release(&whole);
 }

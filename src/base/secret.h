@@ -56,4 +56,11 @@ size_t secret_redact(char *s, size_t size);
 struct buf;
 size_t secret_redact_buf(struct buf *b);
 
+/*
+ * Append a server's text s[0..len) to `out` for a message: redacted whole first,
+ * then escaped for display and cut after `cap` bytes (text_escape). Redacting
+ * before the cut matters: a secret cut in half would no longer match.
+ */
+void secret_excerpt(struct buf *out, const char *s, size_t len, size_t cap);
+
 #endif
