@@ -106,6 +106,20 @@ ok $? "no ESC, CR or BEL in any Humaans record"
 sys.exit(1 if b"\\u001b" in d.lower() or b"Hidden" in d or b"pwned" in d else 0)' "$TEST_TMP/humaans.jsonl"
 ok $? "no request to Humaans carries a hostile name"
 
+# show on a terminal: rejects.csv keeps the exact bytes (CSV is data), but a person
+# reading it on a terminal sees the escapes, not their effect; piped, the bytes stay.
+RUN=$(git -C "$S" tag -l 'run/*' | sort | tail -1)
+no_ctl "$R"; is $? 1 "rejects.csv keeps the hostile name's exact bytes (so the terminal check means something)"
+if command -v script >/dev/null 2>&1; then
+	script -qec "\"$ASHBY2HUMAANS\" -C \"$S\" show ${RUN#run/} transform/rejects.csv" /dev/null \
+		>"$TEST_TMP/show-tty" 2>&1
+	tr -d '\r' <"$TEST_TMP/show-tty" >"$TEST_TMP/show-tty.lf" # the terminal's own CR LF
+	check "show on a terminal: no control byte" no_ctl "$TEST_TMP/show-tty.lf"
+	grep -q 'x1b' "$TEST_TMP/show-tty.lf"; ok $? "show on a terminal: the escapes are visible"
+fi
+a2h -C "$S" show "${RUN#run/}" transform/rejects.csv >"$TEST_TMP/show-pipe"
+cmp -s "$TEST_TMP/show-pipe" "$R"; ok $? "show into a pipe: the file's exact bytes"
+
 # A night later, with nothing changed: still no failure from the NUL person or the bystander.
 a2h -C "$S" run >"$TEST_TMP/out2" 2>"$TEST_TMP/err2"; is $? 3 "the next night completes too"
 

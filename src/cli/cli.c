@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include "cli/cli.h"
+#include "base/buf.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "stages/run.h"
 
 #include <stdio.h>
@@ -77,4 +79,26 @@ int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_op
 		return 1;
 	}
 	return 0;
+}
+
+int cli_write_text(FILE *f, const char *s, size_t len)
+{
+	struct buf line = BUF_INIT;
+	size_t i = 0;
+	int rc = 0;
+
+	while (i < len && rc == 0) {
+		const char *nl = memchr(s + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (s + i)) : len - i;
+
+		buf_reset(&line);
+		text_escape(&line, s + i, n, 0);
+		if (line.len && fwrite(line.data, 1, line.len, f) != line.len)
+			rc = -1;
+		if (nl && fputc('\n', f) == EOF)
+			rc = -1;
+		i += n + (nl ? 1 : 0);
+	}
+	buf_release(&line);
+	return rc;
 }

@@ -8,6 +8,8 @@
 #define CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "base/settings.h"
 
@@ -51,6 +53,13 @@ struct run_opts;
  * argv[*i]: 1 when consumed (into `ro`), 0 when argv[*i] is another option,
  * -1 on a bad or missing value (the error and `cmd`'s usage are printed).
  */
+/*
+ * Write s[0..len) for a person to read: line by line, every control character
+ * but the newlines escaped (text.h), so that a candidate's name cannot move the
+ * cursor or hide a line. 0, or -1 when the write failed.
+ */
+int cli_write_text(FILE *f, const char *s, size_t len);
+
 int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro);
 
 #endif

@@ -41,11 +41,11 @@ int cmd_check(int argc, char **argv, const struct config *cfg)
 	if (run_client_ashby(cfg, &ro, &ashby, &e) < 0 ||
 	    run_client_humaans(cfg, &ro, &humaans, &e) < 0 ||
 	    check_credentials(ashby, humaans, p, &report, &missing, &e) < 0) {
-		fputs(report.data, stdout);
+		cli_write_text(stdout, report.data, report.len);
 		log_error("%s", e.msg);
 		goto out;
 	}
-	fputs(report.data, stdout);
+	cli_write_text(stdout, report.data, report.len);
 	if (missing) {
 		printf("%d permission%s missing: grant %s and run check again\n", missing,
 		       missing == 1 ? "" : "s", missing == 1 ? "it" : "them");

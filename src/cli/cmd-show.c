@@ -1,9 +1,14 @@
-/* show: a run's summary and commits, or one of its staged files as it was. */
+/*
+ * show: a run's summary and commits, or one of its staged files as it was (its
+ * bytes when piped; control characters escaped on a terminal, where a hostile
+ * value could otherwise move the cursor).
+ */
 #include "config.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "cli/cli.h"
@@ -19,8 +24,9 @@ static int print_commit(void *ctx, const char *commit_hex, const char *stage, co
 
 	if ((*count)++ == 0)
 		printf("\ncommits:\n");
-	printf("  %-10s %.7s  %.*s\n", stage && *stage ? stage : "-", commit_hex, n,
-	       message ? message : "");
+	printf("  %-10s %.7s  ", stage && *stage ? stage : "-", commit_hex);
+	cli_write_text(stdout, message ? message : "", (size_t)n);
+	putchar('\n');
 	return 0;
 }
 
@@ -32,7 +38,7 @@ static int show_summary(struct staging *s, const struct runinfo *ri, struct err 
 
 	printf("run %s (tag run/%s, commit %.7s)\n\n", ri->id, ri->id, ri->commit);
 	/* The tag message: subject, then the "Key: value" lines, as written. */
-	fwrite(msg, 1, n, stdout);
+	cli_write_text(stdout, msg, n);
 	if (n && msg[n - 1] != '\n')
 		putchar('\n');
 	rc = staging_run_commits(s, ri->id, print_commit, &count, e);
@@ -51,7 +57,11 @@ static int show_file(struct staging *s, const struct runinfo *ri, const char *fi
 	rc = staging_read_at(s, ri->commit, file, &out, e);
 	if (rc == ERR_NOTFOUND)
 		rc = err_set(e, ERR_NOTFOUND, "no file '%s' in run %s", file, ri->id);
-	else if (rc == 0 && out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
+	else if (rc == 0 && out.len && isatty(STDOUT_FILENO) &&
+		 cli_write_text(stdout, out.data, out.len) < 0)
+		rc = err_set(e, ERR_IO, "cannot write to standard output");
+	else if (rc == 0 && out.len && !isatty(STDOUT_FILENO) &&
+		 fwrite(out.data, 1, out.len, stdout) != out.len)
 		rc = err_set(e, ERR_IO, "cannot write to standard output");
 	buf_release(&out);
 	return rc;
