@@ -54,16 +54,24 @@ wait_port_file() {
 	cat "$1"
 }
 
+# start_emulator NAME SCRIPT DATA_OPTION DATA_DIR [ARGS...]: one emulator, its port in
+# $TEST_TMP/NAME.port; prints its PID. Used by the two below.
+start_emulator() {
+	name=$1 script=$2 dataopt=$3 data=$4
+	shift 4
+	rm -f "$TEST_TMP/$name.port"
+	"$PYTHON3" "$top_srcdir/tests/$script" "$dataopt" "$data" \
+		--port-file "$TEST_TMP/$name.port" --requests "$TEST_TMP/$name.jsonl" "$@" \
+		>>"$TEST_TMP/$name-emulator.err" 2>&1 &
+	echo $!
+}
+
 # start_ashby_emulator [ARGS...]: organisation $ASHBY_ORG (default the demo), extra
 # emulator ARGS passed on. Sets ASHBY_URL (control calls) and ASHBY_PID; exports
 # ASHBY_BASE_URL and the demo key.
 start_ashby_emulator() {
-	rm -f "$TEST_TMP/ashby.port"
-	"$PYTHON3" "$top_srcdir/tests/ashby_emulator.py" \
-		--org "${ASHBY_ORG:-$top_srcdir/fixtures/demo/ashby}" \
-		--port-file "$TEST_TMP/ashby.port" --requests "$TEST_TMP/ashby.jsonl" "$@" \
-		2>>"$TEST_TMP/ashby-emulator.err" &
-	ASHBY_PID=$!
+	ASHBY_PID=$(start_emulator ashby ashby_emulator.py --org \
+		"${ASHBY_ORG:-$top_srcdir/fixtures/demo/ashby}" "$@")
 	ASHBY_URL="http://127.0.0.1:$(wait_port_file "$TEST_TMP/ashby.port")"
 	export ASHBY_BASE_URL="$ASHBY_URL" ASHBY_API_KEY=demo-key-full
 }
@@ -72,12 +80,8 @@ start_ashby_emulator() {
 # emulator ARGS passed on. Sets HUMAANS_URL (control calls) and HUMAANS_PID; exports
 # HUMAANS_BASE_URL and the demo token.
 start_humaans_emulator() {
-	rm -f "$TEST_TMP/humaans.port"
-	"$PYTHON3" "$top_srcdir/tests/humaans_emulator.py" \
-		--seed "${HUMAANS_SEED:-$top_srcdir/fixtures/demo/humaans}" \
-		--port-file "$TEST_TMP/humaans.port" --requests "$TEST_TMP/humaans.jsonl" "$@" \
-		2>>"$TEST_TMP/humaans-emulator.err" &
-	HUMAANS_PID=$!
+	HUMAANS_PID=$(start_emulator humaans humaans_emulator.py --seed \
+		"${HUMAANS_SEED:-$top_srcdir/fixtures/demo/humaans}" "$@")
 	HUMAANS_URL="http://127.0.0.1:$(wait_port_file "$TEST_TMP/humaans.port")"
 	export HUMAANS_BASE_URL="$HUMAANS_URL/api" HUMAANS_API_TOKEN=demo-token
 }
