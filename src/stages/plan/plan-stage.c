@@ -1,0 +1,420 @@
+#include "config.h"
+
+#include "stages/plan/plan-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apis/http.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "stages/run.h"
+#include "store/journal.h"
+#include "store/ledger.h"
+#include "store/records.h"
+#include "store/rejects.h"
+#include "store/staging.h"
+
+/*
+ * Mark in the (in-memory) ledger the hires whose createPerson the journal
+ * leaves unsettled ("createUncertain": true), so plan_hire adopts their person
+ * rather than calling it a conflict.
+ */
+static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err *e)
+{
+	json_t *apps = NULL, *v;
+	const char *app;
+	int rc = journal_uncertain_creates(s, &apps, e);
+
+	if (rc < 0)
+		return rc;
+	json_object_foreach (apps, app, v) {
+		json_t *en = json_object_get(ledger, app);
+
+		if (json_get_str(en, "personId"))
+			continue;
+		if (!en) {
+			en = json_object();
+			json_object_set_new(ledger, app, en);
+		}
+		json_object_set_new(en, "createUncertain", json_true());
+	}
+	json_decref(apps);
+	return 0;
+}
+
+/*
+ * load/ledger.json with the pending lines folded in, as planning sees it (new
+ * object, application -> entry), read through ledger.c an entry at a time.
+ * Of each entry only what planning reads is kept (personId, documentIds,
+ * createUncertain): the other ids, planRunId and stepsDone are dropped as it
+ * is read, so the ledger (3.3 MB of JSON at 10,000 hires) is never held whole.
+ */
+static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
+{
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain" };
+	const char *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+
+	(void)e;
+	json_object_foreach_safe (en, tmp, k, v) {
+		(void)v;
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strcmp(k, keep[i]) == 0)
+				break;
+		if (i == sizeof(keep) / sizeof(keep[0]))
+			json_object_del(en, k);
+	}
+	json_object_set((json_t *)ctx, app, en);
+	return 0;
+}
+
+static int ledger_view(struct staging *s, json_t **out, struct err *e)
+{
+	struct ledger *l = NULL;
+	json_t *view = json_object();
+	int rc = ledger_open(s, &l, e);
+
+	if (rc == 0)
+		rc = ledger_each(l, view_entry, view, e);
+	ledger_free(l);
+	if (rc < 0) {
+		json_decref(view);
+		view = NULL;
+	}
+	*out = view;
+	return rc;
+}
+
+/*
+ * The stage holds one hire at a time. transform/new_hires.json is read three
+ * times: once for what the hires need read from Humaans, once to plan every
+ * hire for the basis (plan.json's first member: the Humaans records relied on
+ * and the emails planned to be created), keeping only an (id, offset) entry
+ * for each hire that has an operation, and once more, by those entries in id
+ * order, to plan each such hire again and write its operation to plan.json,
+ * plan.txt and changes.csv. Planning is deterministic, so the second planning
+ * gives the operation the first one found; the Humaans data, the ledger and
+ * the rejects are read once and held.
+ */
+struct op_entry {
+	char *id;   /* owned */
+	long off;   /* where the hire starts in new_hires.json */
+	size_t pos; /* its place in the file, to keep equal ids in file order */
+};
+
+static int op_entry_cmp(const void *a, const void *b)
+{
+	const struct op_entry *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->pos < y->pos ? -1 : x->pos > y->pos);
+}
+
+static int open_hires(struct staging *s, struct rec_reader **out, struct err *e)
+{
+	int rc = rec_reader_open(s, NEW_HIRES, NULL, out, e);
+
+	if (rc == ERR_NOTFOUND)
+		return err_set(e, ERR_NOTFOUND, "no " NEW_HIRES ": run 'transform' first");
+	if (rc == ERR_INVALID)
+		return err_set(e, ERR_INVALID, NEW_HIRES " is not an array");
+	return rc;
+}
+
+/*
+ * The first read: what the hires need from Humaans, how many there are, and
+ * the person ids the ledger gives them (in file order, new array).
+ */
+static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_needs *needs,
+		      size_t *n, json_t **pids, struct err *e)
+{
+	json_t *h = NULL;
+	int rc;
+
+	memset(needs, 0, sizeof(*needs));
+	*n = 0;
+	*pids = json_array();
+	while ((rc = rec_reader_next(rd, &h, NULL, e)) == 1) {
+		const char *id = json_get_str(h, "id");
+		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
+
+		plan_needs_add(h, needs);
+		if (pid)
+			json_array_append_new(*pids, json_string(pid));
+		(*n)++;
+		json_decref(h);
+	}
+	if (rc == 0)
+		rc = rec_reader_rewind(rd, e);
+	if (rc < 0) {
+		json_decref(*pids);
+		*pids = NULL;
+	}
+	return rc;
+}
+
+/* Humaans as the hires need it, into `hs` (request for request what the whole-array planner read). */
+static int read_humaans(struct run *r, const struct plan_needs *needs, const json_t *pids,
+			struct hstate *hs, struct err *e)
+{
+	struct http_client *hc;
+	json_t *ids = json_array(), *by_id = NULL, *v;
+	size_t i;
+	int rc;
+
+	if ((rc = run_humaans(r, &hc, e)) < 0)
+		goto out;
+	if ((rc = hstate_list(hc, "/people", NULL, &hs->people, e)) < 0)
+		goto out;
+	if (needs->locations && (rc = hstate_list(hc, "/locations", NULL, &hs->locations, e)) < 0)
+		goto out;
+	if (needs->compensations &&
+	    (rc = hstate_list(hc, "/compensation-types", NULL, &hs->compensation_types, e)) < 0)
+		goto out;
+	if (needs->documents &&
+	    (rc = hstate_list(hc, "/document-types", NULL, &hs->document_types, e)) < 0)
+		goto out;
+	if (needs->custom_fields &&
+	    (rc = hstate_list(hc, "/custom-fields", NULL, &hs->custom_fields, e)) < 0)
+		goto out;
+	/* The ledger-known people that still exist (plan_detail_ids). */
+	by_id = plan_index_by(hs->people, "id", false);
+	json_array_foreach (pids, i, v)
+		if (json_object_get(by_id, json_string_value(v)))
+			json_array_append(ids, v);
+	if (json_array_size(ids)) {
+		if ((rc = hstate_list_in(hc, "/job-roles", ids, &hs->job_roles, e)) < 0)
+			goto out;
+		if (needs->compensations &&
+		    (rc = hstate_list_in(hc, "/compensations", ids, &hs->compensations, e)) < 0)
+			goto out;
+		if (needs->custom_fields &&
+		    (rc = hstate_list_in(hc, "/custom-values", ids, &hs->custom_values, e)) < 0)
+			goto out;
+	}
+out:
+	json_decref(by_id);
+	json_decref(ids);
+	return rc;
+}
+
+/*
+ * The second read: plan every hire for the basis; *entries (caller frees
+ * each id and the array) gets the hires that have an operation.
+ */
+static int plan_pass_basis(struct planner *p, struct rec_reader *rd, struct op_entry **entries,
+			   size_t *n, struct err *e)
+{
+	struct op_entry *v = NULL;
+	size_t cap = 0, pos = 0;
+	json_t *h = NULL, *op = NULL;
+	long off;
+	int rc;
+
+	*n = 0;
+	while ((rc = rec_reader_next(rd, &h, &off, e)) == 1) {
+		if (!json_is_object(h)) {
+			rc = err_set(e, ERR_INVALID, NEW_HIRES ": record %zu is not an object",
+				     pos);
+			break;
+		}
+		if ((rc = plan_hire(p, h, &op)) < 0)
+			break;
+		if (op) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 256;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[*n].id = xstrdup(json_get_str(h, "id"));
+			v[*n].off = off;
+			v[*n].pos = pos;
+			(*n)++;
+		}
+		json_decref(op);
+		op = NULL;
+		json_decref(h);
+		h = NULL;
+		pos++;
+	}
+	json_decref(h);
+	*entries = v;
+	if (rc < 0)
+		return rc;
+	if (*n)
+		qsort(v, *n, sizeof(*v), op_entry_cmp);
+	return 0;
+}
+
+/* The third read: plan the hires of `entries` again, in id order, and write their operations. */
+static int plan_pass_write(struct planner *p, struct rec_reader *rd, const struct op_entry *entries,
+			   size_t n, struct plan_out *po, struct plan_summary *sum, struct err *e)
+{
+	json_t *h = NULL, *op = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = rec_reader_at(rd, entries[i].off, &h, e)) < 0)
+			break;
+		if ((rc = plan_hire(p, h, &op)) < 0)
+			break;
+		if (!op) {
+			rc = err_set(e, ERR_FAIL, "hire '%s' planned twice with different outcomes",
+				     entries[i].id);
+			break;
+		}
+		/* The emails were gathered the first time round. */
+		json_array_clear(p->absent);
+		plan_count_op(op, sum);
+		rc = plan_out_op(po, op, e);
+		json_decref(op);
+		op = NULL;
+		json_decref(h);
+		h = NULL;
+	}
+	json_decref(op);
+	json_decref(h);
+	return rc;
+}
+
+/* Commit plan/ with the counts as trailers; *committed is false when nothing changed. */
+static int plan_commit(struct run *r, const struct plan_summary *sum, bool *committed,
+		       struct err *e)
+{
+	static const char *const paths[] = { "plan/", NULL };
+	char c1[32], c2[32], c3[32], c4[32], c5[32], oid[41];
+	struct trailer tr[5];
+	char *subject;
+	int rc;
+
+	snprintf(c1, sizeof(c1), "%ld", sum->creates);
+	snprintf(c2, sizeof(c2), "%ld", sum->changes);
+	snprintf(c3, sizeof(c3), "%ld", sum->conflicts);
+	snprintf(c4, sizeof(c4), "%ld", sum->rejects);
+	snprintf(c5, sizeof(c5), "%ld", sum->warnings);
+	tr[0] = (struct trailer){ "Creates", c1 };
+	tr[1] = (struct trailer){ "Changes", c2 };
+	tr[2] = (struct trailer){ "Conflicts", c3 };
+	tr[3] = (struct trailer){ "Set-Aside", c4 };
+	tr[4] = (struct trailer){ "Warnings", c5 };
+	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
+			    sum->creates, sum->changes, sum->conflicts,
+			    plan_plural(sum->conflicts, "conflict", "conflicts"), sum->rejects);
+	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 5, oid, committed, e);
+	free(subject);
+	return rc;
+}
+
+int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e)
+{
+	struct hstate hs;
+	struct plan_summary sum;
+	struct plan_needs needs;
+	struct planner p;
+	struct plan_out po;
+	struct rec_reader *rd = NULL;
+	struct op_entry *entries = NULL;
+	size_t nhires = 0, nentries = 0, i;
+	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL;
+	char tsha[65], psha[65], extract[41], today[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	bool committed = false, have_extract;
+	int rc;
+
+	memset(&hs, 0, sizeof(hs));
+	memset(&p, 0, sizeof(p));
+	memset(&sum, 0, sizeof(sum));
+	plan_out_init(&po);
+	rc = staging_sha256(r->stg, NEW_HIRES, tsha, NULL, e);
+	if (rc == ERR_NOTFOUND) {
+		err_set(e, ERR_NOTFOUND, "no " NEW_HIRES ": run 'transform' first");
+		goto out;
+	}
+	if (rc < 0 || (rc = open_hires(r->stg, &rd, e)) < 0)
+		goto out;
+	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
+		goto out;
+	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
+	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
+	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0)
+		goto out;
+	rc = staging_find_stage(r->stg, "extract", extract, NULL, 0, e);
+	have_extract = rc == 0;
+	if (rc == ERR_NOTFOUND)
+		err_clear(e);
+	else if (rc < 0)
+		goto out;
+
+	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, e)) < 0)
+		goto out;
+	/* Read Humaans only when there is something to match. */
+	if (nhires && (rc = read_humaans(r, &needs, pids, &hs, e)) < 0)
+		goto out;
+	json_decref(pids);
+	pids = NULL;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+
+	planner_init(&p, ledger, &hs, today, e);
+	err_clear(e);
+	if ((rc = plan_pass_basis(&p, rd, &entries, &nentries, e)) < 0)
+		goto out;
+	basis = planner_basis(&p);
+	json_object_set_new(basis, "extractCommit",
+			    have_extract ? json_string(extract) : json_null());
+	json_object_set_new(basis, "transformSha256", json_string(tsha));
+	json_object_set_new(basis, "pipelineSha256", json_string(psha));
+	json_array_clear(p.absent);
+
+	if ((rc = plan_out_begin(r->stg, &po, basis, e)) < 0)
+		goto out;
+	json_decref(basis);
+	basis = NULL;
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+		goto out;
+	sum.rejects = (long)json_array_size(rejects);
+	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
+		goto out;
+	sum.read_humaans = nhires > 0;
+	if ((rc = plan_commit(r, &sum, &committed, e)) < 0)
+		goto out;
+	sum.committed = committed;
+	if (committed)
+		r->committed = true;
+	r->counts.planned = sum.creates + sum.changes;
+	r->counts.conflicts = sum.conflicts;
+	r->counts.rejected = sum.rejects;
+	run_stage_done(r, "plan");
+	if (!o || o->print) {
+		bool color = o && (o->color > 0 || (o->color < 0 && isatty(STDOUT_FILENO)));
+
+		if ((rc = plan_print(r->stg, color, &sum, rejects, e)) < 0)
+			goto out;
+	}
+	log_info("plan: %ld to create, %ld to change, %ld %s, %ld set aside%s", sum.creates,
+		 sum.changes, sum.conflicts, plan_plural(sum.conflicts, "conflict", "conflicts"),
+		 sum.rejects, committed ? "" : " (unchanged)");
+	if (out)
+		*out = sum;
+out:
+	plan_out_release(&po);
+	for (i = 0; i < nentries; i++)
+		free(entries[i].id);
+	free(entries);
+	planner_release(&p);
+	rec_reader_close(rd);
+	json_decref(basis);
+	json_decref(pids);
+	json_decref(rejects);
+	json_decref(ledger);
+	hstate_release(&hs);
+	return rc;
+}
