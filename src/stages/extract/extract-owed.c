@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "stages/extract-owed.h"
+#include "stages/extract/extract-owed.h"
 
 #include <stdlib.h>
 #include <string.h>
