@@ -141,4 +141,21 @@ R = json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/requests"))[int(s
 print(" ".join(r["method"] + " " + r["path"].split("/")[2] for r in R if r["method"] != "GET"))' "$HUMAANS_URL" "$nreq")" \
 	"PATCH compensations" "not started: one PATCH /compensations/:id, nothing else"
 
+# ---- the pipeline switch: no Ashby changes once a hire has started
+"$PYTHON3" -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["sync"] = {"stopAtStartDate": True}
+open(sys.argv[1], "w").write(json.dumps(p, indent=2) + "\n")' "$S/pipeline.json"
+git -C "$S" -c user.name=t -c user.email=t@example.org commit -qam "sync.stopAtStartDate"; ok $? "pipeline: sync.stopAtStartDate on"
+E=a1000000-0000-4000-8000-000000000005 # Søren: started
+w=$(writes)
+emulator_ctl "$ASHBY_URL" offer-edit "{\"applicationId\": \"$E\", \"salary\": {\"currencyCode\": \"GBP\", \"value\": 99000}}" >/dev/null
+a2h -C "$S" run >"$TEST_TMP/run10.out" 2>&1; is $? 3 "run with the switch on"
+is "$("$PYTHON3" -c 'import json, sys; print([h["salary"]["amount"] for h in json.load(open(sys.argv[1])) if h["id"] == sys.argv[2]][0])' \
+	"$S/transform/new_hires.json" "$E")" 99000 "the transform has Ashby's new salary"
+grep -q "^~ change $E" "$S/plan/plan.txt"; is $? 1 "started hire: no change line"
+is "$(py "comps('$E')")" '["91000"]' "started hire: Ashby's salary change not written"
+is "$(writes)" "$w" "nothing written"
+
 done_testing

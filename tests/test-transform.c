@@ -294,6 +294,16 @@ static void test_pipeline_default(void)
 	ok(!p->stop_at_start_date, "sync.stopAtStartDate off by default");
 	is_int((long long)strlen(pipeline_sha256_hex(p)), 64, "sha-256 of the file bytes");
 	pipeline_free(p);
+	p = NULL;
+	{
+		static const char sync[] =
+			"{\"version\": 1, \"sync\": {\"stopAtStartDate\": true}}";
+
+		ok(pipeline_parse(&p, sync, strlen(sync), "pipeline.json", &e) == 0 && p &&
+			   p->stop_at_start_date,
+		   "sync.stopAtStartDate: true is read");
+		pipeline_free(p);
+	}
 }
 
 #define PL_HEAD "{\"version\": 1, "
