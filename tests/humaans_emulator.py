@@ -34,7 +34,9 @@ Authentication and scopes:
         GET  /people, /people/:id        private:read (public:read alone: a public view that hides
                                          new hires, personalEmail and personalPhoneNumber)
         POST/PATCH/DELETE /people        private:write
-        GET  /job-roles                  private:read or public:read; POST/DELETE private:write
+        GET  /job-roles                  private:read or public:read; POST/PATCH/DELETE private:write
+                                         (PATCH /job-roles/:id and /compensations/:id: an
+                                         assumption, not in the contract: a correction in place)
         GET  /locations, /custom-fields  private:read or public:read
         GET  /custom-values              private:read; POST/PATCH/DELETE private:write
         GET  /compensation-types, /compensations   compensations:read; writes compensations:write
@@ -787,6 +789,30 @@ class Emulator:
         self.state["customValues"][rec["id"]] = rec
         return rec
 
+    def patch_job_role(self, jr, body):
+        """PATCH /job-roles/:id (an assumption: not in the contract): a correction in place."""
+        merged = dict(jr)
+        merged.update(body)
+        self.check_body_fields(body, JOB_ROLE_WRITABLE, "job role")
+        rec = self.validate_job_role({k: merged.get(k) for k in JOB_ROLE_WRITABLE
+                                      if merged.get(k) is not None}, False)
+        for k in body:
+            jr[k] = rec.get(k)
+        self.stamp(jr, created=False)
+        return jr
+
+    def patch_compensation(self, comp, body):
+        """PATCH /compensations/:id (an assumption: not in the contract): a correction in place."""
+        merged = {f: comp.get(f) for f in COMPENSATION_WRITABLE if comp.get(f) is not None}
+        merged.update(body)
+        self.check_body_fields(body, COMPENSATION_WRITABLE, "compensation")
+        probe = self.create_compensation(merged)
+        del self.state["compensations"][probe["id"]]
+        for k in body:
+            comp[k] = probe.get(k)
+        self.stamp(comp, created=False)
+        return comp
+
     def patch_custom_value(self, cv, body):
         self.check_body_fields(body, ["value"], "custom value")
         if "value" not in body:
@@ -892,6 +918,10 @@ class Emulator:
                 return 200, cur
             if res == "customValues":
                 return 200, self.patch_custom_value(self.get_or_404(res, rid), body)
+            if res == "jobRoles":
+                return 200, self.patch_job_role(self.get_or_404(res, rid), body)
+            if res == "compensations":
+                return 200, self.patch_compensation(self.get_or_404(res, rid), body)
         raise ApiError(405, "Method %s is not allowed on %s" % (method, path))
 
     @staticmethod
@@ -903,7 +933,7 @@ class Emulator:
             return {"GET", "DELETE"} if with_id else {"POST"}
         if not with_id:
             return {"GET", "POST"}
-        if res in ("people", "customValues"):
+        if res in ("people", "customValues", "jobRoles", "compensations"):
             return {"GET", "PATCH", "DELETE"}
         return {"GET", "DELETE"}
 

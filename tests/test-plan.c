@@ -49,6 +49,17 @@ static const char *ROLES = "[{\"id\":\"jr_1\",\"personId\":\"p_known\",\"jobTitl
 static const char *CVALUES = "[{\"id\":\"cv_1\",\"personId\":\"p_known\",\"customFieldId\":\"cf_"
 			     "shirt\",\"value\":\"M\"}]";
 
+/* What this tool wrote for Kim (the ledger entry's base): what Humaans holds. */
+#define KIM_BASE                                                                                   \
+	"\"base\":{\"person\":{\"firstName\":\"Kim\",\"lastName\":\"Known\","                      \
+	"\"personalEmail\":\"kim@example.com\",\"employmentStartDate\":\"2026-03-02\","            \
+	"\"locationId\":\"loc_lon\"},"                                                             \
+	"\"jobRole\":{\"jobTitle\":\"Engineer\",\"department\":\"R&D\",\"reportingTo\":\"p_mgr\"}" \
+	","                                                                                        \
+	"\"salary\":{\"amount\":\"85000\",\"currency\":\"GBP\",\"period\":\"annual\","             \
+	"\"effectiveDate\":\"2026-03-02\"},"                                                       \
+	"\"customValues\":{\"cf_shirt\":\"M\"},\"letter\":\"abc\"}"
+
 struct fixture {
 	struct hstate hs;
 };
@@ -209,7 +220,8 @@ static void test_conflict_and_noop(void)
 	fixture_init(&f);
 	json_array_append_new(hires, hire("app_tom", "Tom Taken", "tom@EXAMPLE.com", "Taken"));
 	json_array_append_new(hires, hire("app_kim", "Kim Known", "KIM@example.com", "Known"));
-	ledger = J("{\"app_kim\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]}}");
+	ledger = J("{\"app_kim\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]," KIM_BASE
+		   "}}");
 	plan = compute(&f, hires, ledger, &e);
 	op = op_of(plan, "app_tom");
 	is_str(json_get_str(op, "action"), "conflict", "found by email, not in ledger: conflict");
@@ -257,7 +269,8 @@ static void test_change(void)
 	json_array_set_new(json_object_get(h, "customValues"), 0,
 			   J("{\"field\":\"T-shirt size\",\"value\":\"L\"}"));
 	json_array_append_new(hires, h);
-	ledger = J("{\"app_kim\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]}}");
+	ledger = J("{\"app_kim\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]," KIM_BASE
+		   "}}");
 	plan = compute(&f, hires, ledger, &e);
 	op = op_of(plan, "app_kim");
 	is_str(json_get_str(op, "action"), "change", "ledger-known with changed fields: change");
@@ -271,24 +284,109 @@ static void test_change(void)
 	       "location by city when the label does not match");
 	is_str(change_before(op, "lastName"), "Known", "before shown");
 	is_str(change_after(op, "lastName"), "Knowles", "after shown");
-	st = step_of(op, "createJobRole");
+	/* Kim starts 2026-03-02, after "today": corrections replace the records. */
+	st = step_of(op, "updateJobRole");
+	is_str(json_get_str(st, "path"), "/job-roles/jr_1",
+	       "not started: job title corrected on the current role (PATCH)");
 	is_str(json_get_str(json_object_get(st, "body"), "jobTitle"), "Senior Engineer",
-	       "job title change is a new job role");
-	is_str(json_get_str(json_object_get(st, "body"), "effectiveDate"), "2026-03-02",
-	       "new job role effective at the start date (after today)");
-	is_str(json_get_str(json_object_get(st, "body"), "reportingTo"), "p_mgr",
-	       "new job role keeps the manager");
-	st = step_of(op, "createCompensation");
+	       "the role correction carries the new title");
+	is_int((long long)json_object_size(json_object_get(st, "body")), 1,
+	       "the role correction sends only what Ashby changed");
+	ok(step_of(op, "createJobRole") == NULL, "not started: no new job role");
+	st = step_of(op, "updateCompensation");
+	is_str(json_get_str(st, "path"), "/compensations/c_1",
+	       "not started: salary corrected on the latest compensation (PATCH)");
 	is_str(json_get_str(json_object_get(st, "body"), "amount"), "90000",
-	       "salary change: new compensation");
-	is_str(json_get_str(json_object_get(st, "body"), "personId"), "p_known",
-	       "new compensation for the known person");
+	       "the salary correction carries the new amount");
+	ok(step_of(op, "createCompensation") == NULL, "not started: no new compensation");
 	is_str(change_before(op, "compensation"), "85000.00 GBP annual from 2026-03-02",
 	       "compensation before shown");
+	is_str(json_get_str(json_array_find(json_object_get(op, "changes"), "field", "lastName"),
+			    "base"),
+	       "Known", "a change carries its base");
 	st = step_of(op, "updateCustomValue");
 	is_str(json_get_str(st, "path"), "/custom-values/cv_1", "custom value change is a PATCH");
 	ok(step_of(op, "uploadFile") == NULL, "document already filed: not uploaded again");
 	ok(step_of(op, "createPerson") == NULL, "no person created for a known hire");
+	json_decref(plan);
+	json_decref(ledger);
+	json_decref(hires);
+	hstate_release(&f.hs);
+}
+
+/* The three-way plan of a hire the tool created (plan.h: sync_decide). */
+static void test_three_way(void)
+{
+	struct fixture f;
+	struct err e = ERR_INIT;
+	json_t *hires = json_array(), *plan, *ledger, *h, *fc;
+	const json_t *op, *st;
+	struct buf txt = BUF_INIT;
+	struct plan_summary sum;
+
+	fixture_init(&f);
+	/* Humaans: HR corrected the last name to "Knowne" and the department to "Research". */
+	json_object_set_new(json_array_get(f.hs.people, 2), "lastName", json_string("Knowne"));
+	json_object_set_new(json_array_get(f.hs.job_roles, 0), "department",
+			    json_string("Research"));
+	/* Ashby: a new title (only Ashby changed), the department changed too (both changed). */
+	h = hire("app_kim", "Kim Known", "kim@example.com", "Known");
+	json_object_set_new(json_object_get(h, "jobRole"), "jobTitle",
+			    json_string("Senior Engineer"));
+	json_object_set_new(json_object_get(h, "jobRole"), "department", json_string("Platform"));
+	json_object_set_new(json_array_get(json_object_get(h, "documents"), 0), "sha256",
+			    json_string("def"));
+	json_array_append_new(hires, h);
+	ledger = J("{\"app_kim\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]," KIM_BASE
+		   "}}");
+	/* Started: today is after the start date. */
+	if (plan_compute(hires, NULL, ledger, &f.hs, "2026-04-01", &plan, &e) < 0) {
+		ok(0, "three-way: plan computed: %s", e.msg);
+		return;
+	}
+	op = op_of(plan, "app_kim");
+	ok(step_of(op, "updatePerson") == NULL, "HR's edit (Humaans changed, Ashby at base) kept");
+	st = step_of(op, "createJobRole");
+	is_str(json_get_str(json_object_get(st, "body"), "jobTitle"), "Senior Engineer",
+	       "started: Ashby's new title is a new job role");
+	is_str(json_get_str(json_object_get(st, "body"), "department"), "Research",
+	       "the new role keeps Humaans' department (a field conflict is not written)");
+	is_str(json_get_str(json_object_get(st, "body"), "effectiveDate"), "2026-04-01",
+	       "the new role is effective today");
+	fc = json_object_get(op, "fieldConflicts");
+	is_int((long long)json_array_size(fc), 1, "one field conflict");
+	is_str(json_get_str(json_array_get(fc, 0), "field"), "jobRole.department",
+	       "the conflict names the field");
+	is_str(json_get_str(json_array_get(fc, 0), "ashby"), "Platform", "Ashby's value");
+	is_str(json_get_str(json_array_get(fc, 0), "humaans"), "Research", "Humaans' value");
+	is_str(json_get_str(json_array_get(fc, 0), "base"), "R&D", "and the base");
+	ok(step_of(op, "uploadFile") && step_of(op, "createDocument"),
+	   "a re-signed letter (new SHA-256) is uploaded as a new document");
+	ok(change_after(op, "letter") != NULL, "the letter change is listed");
+	plan_count(plan, &sum);
+	is_int(sum.conflicts, 1, "a field conflict counts as a conflict");
+	plan_render_text(plan, false, &txt);
+	ok(strstr(txt.data, "\n!   jobRole.department: changed on both sides: Ashby Platform, "
+			    "Humaans Research, base R&D") != NULL,
+	   "plan.txt: ! line naming the field, both values and the base");
+	buf_release(&txt);
+	json_decref(plan);
+	json_decref(ledger);
+
+	/* No base (a legacy entry not derived): a difference is a conflict, never a write. */
+	ledger = J("{\"app_kim\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]}}");
+	if (plan_compute(hires, NULL, ledger, &f.hs, "2026-04-01", &plan, &e) < 0) {
+		ok(0, "no base: plan computed: %s", e.msg);
+		return;
+	}
+	op = op_of(plan, "app_kim");
+	ok(json_array_size(json_object_get(op, "steps")) == 0, "no base: nothing written");
+	fc = json_array_find(json_object_get(op, "fieldConflicts"), "field", "lastName");
+	ok(fc && json_is_null(json_object_get(fc, "base")), "no base: a conflict with base null");
+	plan_render_text(plan, false, &txt);
+	ok(strstr(txt.data, "! change app_kim") != NULL, "no base: the operation is a ! line");
+	ok(strstr(txt.data, "base unknown") != NULL, "no base: plan.txt says the base is unknown");
+	buf_release(&txt);
 	json_decref(plan);
 	json_decref(ledger);
 	json_decref(hires);
@@ -371,7 +469,7 @@ static void test_render(void)
 	h = hire("app_k", "Kim Known", "kim@example.com", "Knowles");
 	json_array_append_new(hires, h);
 	json_array_append_new(hires, hire("app_t", "Tom Taken", "tom@example.com", "Taken"));
-	ledger = J("{\"app_k\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]}}");
+	ledger = J("{\"app_k\":{\"personId\":\"p_known\",\"documentIds\":[\"d_1\"]," KIM_BASE "}}");
 	rejects = J("[{\"id\":\"app_r\",\"candidate\":\"Rex Single\",\"fields\":\"lastName\","
 		    "\"reason\":\"one-word name has no last name\"}]");
 	if (plan_compute(hires, rejects, ledger, &f.hs, "2026-01-15", &plan, &e) < 0) {
@@ -449,6 +547,7 @@ int main(void)
 	test_create();
 	test_conflict_and_noop();
 	test_change();
+	test_three_way();
 	test_warnings();
 	test_render();
 	test_empty();

@@ -291,8 +291,19 @@ static void test_pipeline_default(void)
 	is_str(p->offer_letter_type, "Offer letter", "document type 'Offer letter'");
 	is_int((long long)p->ncustom, 0, "no custom fields by default");
 	ok(!p->legal_name_id && !p->legal_name_title, "no legal name field by default");
+	ok(!p->stop_at_start_date, "sync.stopAtStartDate off by default");
 	is_int((long long)strlen(pipeline_sha256_hex(p)), 64, "sha-256 of the file bytes");
 	pipeline_free(p);
+	p = NULL;
+	{
+		static const char sync[] =
+			"{\"version\": 1, \"sync\": {\"stopAtStartDate\": true}}";
+
+		ok(pipeline_parse(&p, sync, strlen(sync), "pipeline.json", &e) == 0 && p &&
+			   p->stop_at_start_date,
+		   "sync.stopAtStartDate: true is read");
+		pipeline_free(p);
+	}
 }
 
 #define PL_HEAD "{\"version\": 1, "
@@ -332,7 +343,11 @@ static void test_pipeline_errors(void)
 		  "required)" },
 		{ PL_HEAD "\"colour\": \"blue\"}",
 		  "pipeline.json: colour: unknown key (expected version, hiringManagerRole, "
-		  "legalNameField, fields, customFields or documents)" },
+		  "legalNameField, fields, customFields, documents or sync)" },
+		{ PL_HEAD "\"sync\": {\"stopAtStartDate\": \"yes\"}}",
+		  "pipeline.json: sync.stopAtStartDate: expected true or false" },
+		{ PL_HEAD "\"sync\": {\"stopAt\": true}}",
+		  "pipeline.json: sync.stopAt: unknown key (expected stopAtStartDate)" },
 		{ "{\"version\": 2}", "pipeline.json: version: unsupported version (expected 1)" },
 		{ "{}", "pipeline.json: version: missing (expected 1)" },
 		{ "[]", "pipeline.json: expected a JSON object" },

@@ -39,6 +39,10 @@
  *   the way a cursor can, and the cap is the one guard needed.
  * - HUMAANS_IN_CHUNK: how many values one field[$in][] request carries; the
  *   API publishes no URL limit, 50 ids keep a URL near 3 KB.
+ * - Corrections in place: PATCH /job-roles/:id and PATCH /compensations/:id
+ *   take the changed fields and answer 200 with the record (the reference
+ *   lists POST and DELETE only). plan sends them for a hire who has not
+ *   started yet (stages/plan/plan-int.h, stages/apply/apply-int.h).
  * - Brackets in query keys are sent percent-encoded (%5B, %5D): the API's
  *   query parser (qs) decodes keys, and libcurl needs no globbing care.
  */

@@ -29,7 +29,8 @@ struct plan_opts {
 
 struct plan_summary {
 	long creates, changes, conflicts, rejects, warnings;
-	bool read_humaans; /* false when there was nothing to plan */
+	long field_conflicts; /* of the conflicts, the fields both sides changed */
+	bool read_humaans;    /* false when there was nothing to plan */
 	bool committed;
 };
 
@@ -60,6 +61,29 @@ struct plan_needs {
 	bool locations, compensations, documents, custom_fields;
 };
 void plan_needs_of(const json_t *hires, struct plan_needs *out);
+
+/*
+ * The three-way rule for one field of a hire the tool created (README,
+ * "Keeping Humaans and Ashby in sync"): A Ashby now, H Humaans now, B the
+ * base (what this tool last wrote; NULL when it has no record of it, a JSON
+ * null when it wrote nothing). Absent and null are the same value.
+ *  - A equal to H: SYNC_SAME, nothing to do;
+ *  - B unknown: SYNC_CONFLICT (a missing base is never "Ashby changed");
+ *  - H equal to B: SYNC_ASHBY, Ashby changed: write A;
+ *  - A equal to B: SYNC_KEEP, an edit in Humaans: keep it;
+ *  - otherwise SYNC_CONFLICT: both changed.
+ */
+enum sync_cmp {
+	SYNC_CMP_EXACT,	 /* JSON equality */
+	SYNC_CMP_NOCASE, /* strings ignoring ASCII case (emails, ids) */
+	SYNC_CMP_MONEY,	 /* amounts as decimals ("85000" equals "85000.00") */
+	SYNC_CMP_SALARY	 /* {amount (money), currency (no case), period, effectiveDate} */
+};
+enum sync_outcome { SYNC_SAME, SYNC_ASHBY, SYNC_KEEP, SYNC_CONFLICT };
+
+bool sync_equal(enum sync_cmp how, const json_t *a, const json_t *b);
+enum sync_outcome sync_decide(enum sync_cmp how, const json_t *ashby, const json_t *humaans,
+			      const json_t *base);
 
 /* plan.txt (appended to out); `color` adds ANSI colours to the operation lines. */
 void plan_render_text(const json_t *plan, bool color, struct buf *out);

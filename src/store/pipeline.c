@@ -463,6 +463,19 @@ static int parse_documents(struct pctx *c, struct pipeline *p, const json_t *doc
 		       &p->offer_letter_type);
 }
 
+/* "sync": {"stopAtStartDate": false}: whether Ashby changes stop once a hire has started. */
+static int parse_sync(struct pctx *c, struct pipeline *p, const json_t *v)
+{
+	static const char *const keys[] = { "stopAtStartDate", NULL };
+	int rc;
+
+	if (!json_is_object(v))
+		return bad(c, "sync", "expected an object");
+	if ((rc = check_keys(c, "sync", v, keys)) < 0)
+		return rc;
+	return get_bool(c, "sync", v, "stopAtStartDate", false, &p->stop_at_start_date);
+}
+
 static int parse_legal_name(struct pctx *c, struct pipeline *p, const json_t *v)
 {
 	static const char *const keys[] = { "object", "title", "id", NULL };
@@ -498,9 +511,10 @@ static const char *jerr_reason(json_error_t *jerr)
 int pipeline_parse(struct pipeline **out, const char *data, size_t len, const char *what,
 		   struct err *e)
 {
-	static const char *const keys[] = { "version", "hiringManagerRole", "legalNameField",
-					    "fields",  "customFields",	    "documents",
-					    NULL };
+	static const char *const keys[] = { "version",	      "hiringManagerRole",
+					    "legalNameField", "fields",
+					    "customFields",   "documents",
+					    "sync",	      NULL };
 	struct pctx c = { what, e };
 	struct pipeline *p = xcalloc(1, sizeof(*p));
 	json_error_t jerr;
@@ -555,6 +569,8 @@ int pipeline_parse(struct pipeline **out, const char *data, size_t len, const ch
 	if ((v = json_object_get(root, "customFields")) && (rc = parse_customs(&c, p, v)) < 0)
 		goto out;
 	if ((v = json_object_get(root, "documents")) && (rc = parse_documents(&c, p, v)) < 0)
+		goto out;
+	if ((v = json_object_get(root, "sync")) && (rc = parse_sync(&c, p, v)) < 0)
 		goto out;
 	*out = p;
 	p = NULL;

@@ -78,7 +78,8 @@ struct pipeline {
 	char *offer_letter_type; /* documents.offerLetter.documentType */
 	char *legal_name_id;	 /* legalNameField: a Candidate custom field, or both NULL */
 	char *legal_name_title;
-	char sha256[65]; /* of the file's bytes */
+	bool stop_at_start_date; /* sync.stopAtStartDate: no Ashby changes once a hire has started */
+	char sha256[65];	 /* of the file's bytes */
 };
 
 /*

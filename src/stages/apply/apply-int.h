@@ -18,6 +18,9 @@
  *    matches exactly; we compare ignoring case), a compensation, document,
  *    custom value or job role by personId=, matched on the fields we sent
  *    and not already in the ledger.
+ *  - PATCH /job-roles/:id and PATCH /compensations/:id (**assumption**, not
+ *    in the contract) correct a record in place; plan sends them for a hire
+ *    whose employmentStartDate is still ahead.
  *  - PATCH is idempotent and is simply sent again; an uploaded file that no
  *    document references is harmless, so an uncertain upload is sent again.
  *  - 4xx other than 401/403/408/429 means the server refused the write

@@ -207,6 +207,11 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	err_clear(e);
 	if (!poid[0])
 		return 0;
+	/* Fields both sides changed wait on a person: such a plan is made again every night. */
+	if ((rc = commit_trailer(r->stg, poid, "Field-Conflicts", failed, sizeof(failed), e)) < 0)
+		return rc;
+	if (failed[0] && strcmp(failed, "0") != 0)
+		return 0;
 	/* Only the basis: the operations are not read. */
 	if ((rc = apply_plan_open(r->stg, poid, "the applied plan's commit", &b, &basis, NULL, e)) <
 	    0)

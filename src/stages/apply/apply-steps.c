@@ -18,6 +18,7 @@
 #include "stages/apply/apply-int.h"
 #include "stages/run.h"
 #include "store/journal.h"
+#include "store/ledger-base.h"
 #include "store/ledger.h"
 #include "store/records.h"
 #include "store/staging.h"
@@ -144,6 +145,24 @@ static int job_fail(struct hire_job *j, bool uncertain, const char *msg, struct 
 	return job_end(j, e);
 }
 
+/*
+ * The base (ledger-base.h): what this tool has now written for the hire. An
+ * entry without one starts from the base the plan derived for it (the
+ * operation's "base": a ledger entry written before bases were kept).
+ */
+static void entry_fold_base(const struct hire_job *j, json_t *en)
+{
+	json_t *base = json_object_get(en, "base");
+
+	if (!json_is_object(base)) {
+		const json_t *derived = json_get_obj(j->op, "base");
+
+		base = derived ? json_deep_copy(derived) : json_object();
+		json_object_set_new(en, "base", base);
+	}
+	ledger_base_step(base, j->steps, j->next);
+}
+
 /* Record a completed step in the ledger (appended, fsynced) and move on. */
 static int job_completed(struct hire_job *j, const char *id, struct err *e)
 {
@@ -166,6 +185,7 @@ static int job_completed(struct hire_job *j, const char *id, struct err *e)
 		free(j->file_id);
 		j->file_id = xstrdup(id);
 	}
+	entry_fold_base(j, en);
 	json_object_set_new(en, "planRunId", json_string(ax->prid));
 	json_object_set_new(en, "stepsDone", json_integer((json_int_t)j->next + 1));
 	if ((rc = ledger_put(ax->ledger, j->app, en, e)) < 0)

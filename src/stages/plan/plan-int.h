@@ -31,13 +31,15 @@ struct staging;
  * Kept here, in one block, so they are easy to find and change.
  *  - A new hire is created with POST /people, status "newHire", and a nested
  *    first job role {jobTitle, department, reportingTo, effectiveDate}.
- *  - PATCH /people/:id takes the person fields that changed, never jobRole;
- *    a job role change is a new POST /job-roles record.
+ *  - PATCH /people/:id takes the person fields that changed, never jobRole.
+ *    After the start date a job role change is a new POST /job-roles record;
+ *    before it, a correction of the current role: PATCH /job-roles/:id
+ *    (**assumption**: not in the contract), likewise PATCH /compensations/:id.
  *  - reportingTo is the manager's person id; the manager is the person whose
  *    work `email` equals the hiring manager's email, ignoring case.
  *  - The salary compensation type is the one whose baseType is "salary"
  *    (preferring one named "Salary" when there are several).
- *  - A compensation change is a new compensation record; a custom value
+ *  - After the start date a compensation change is a new record; a custom value
  *    change is PATCH /custom-values/:id {value}.
  *  - Files are uploaded with POST /files (multipart), then referenced by a
  *    document's fileId.
@@ -53,11 +55,12 @@ struct planner {
 	const struct hstate *hs;
 	const json_t *ledger;
 	const char *today;
-	json_t *by_id;	  /* person id -> person */
-	json_t *by_email; /* lower(personalEmail) -> person */
-	json_t *by_work;  /* lower(email) -> person */
-	json_t *humaans;  /* basis key -> sha */
-	json_t *absent;	  /* planned-create emails, lower case */
+	json_t *by_id;	    /* person id -> person */
+	json_t *by_email;   /* lower(personalEmail) -> person */
+	json_t *by_work;    /* lower(email) -> person */
+	json_t *humaans;    /* basis key -> sha */
+	json_t *absent;	    /* planned-create emails, lower case */
+	bool stop_at_start; /* pipeline sync.stopAtStartDate: no Ashby changes once started */
 	struct err *e;
 };
 
@@ -81,7 +84,7 @@ const char **plan_sorted_keys(const json_t *obj, size_t *n);
 json_t *plan_step_new(const char *op, const char *method, const char *path, json_t *body);
 char *plan_salary_display(const json_t *c);
 json_t *plan_compensation_body(const char *pid, const json_t *type, const json_t *salary);
-/* Steps uploading one offer letter and filing it as a document. */
+/* Steps uploading one offer letter and filing it as a document; its change added to `changes` unless NULL. */
 void plan_document_steps(json_t *steps, json_t *changes, const char *pid, const json_t *doc,
 			 const json_t *dtype);
 char *plan_manager_display(const json_t *m);
@@ -120,6 +123,37 @@ void plan_needs_add(const json_t *h, struct plan_needs *out);
 int plan_create(struct planner *p, const json_t *hire, json_t *op);
 int plan_change(struct planner *p, const json_t *hire, const json_t *cur, const json_t *entry,
 		json_t *op);
+
+/* ---- plan-sync.c (the three-way rule itself is sync_decide, plan.h) */
+
+/*
+ * The base of field `key` in section `sec` ("person", "jobRole",
+ * "customValues"; NULL: the base itself, for "salary" and "letter") of a
+ * ledger entry (borrowed): NULL when this tool has no record of it, a JSON
+ * null when it wrote nothing there.
+ */
+const json_t *plan_base_of(const json_t *entry, const char *sec, const char *key);
+/* Add {field, base, ashby, humaans} to op's "fieldConflicts" (display strings; NULL: none). */
+void plan_field_conflict(json_t *op, const char *field, const char *base, bool base_known,
+			 const char *ashby, const char *humaans);
+void plan_field_conflict_v(json_t *op, const char *field, const json_t *base, const json_t *ashby,
+			   const json_t *humaans);
+/* A change {field, before, after, base} of a three-way field. */
+void plan_add_change_b(json_t *changes, const char *field, const char *before, const char *after,
+		       const char *base);
+void plan_add_change_bv(json_t *changes, const char *field, const json_t *before,
+			const json_t *after, const json_t *base);
+
+/* ---- plan-base.c */
+
+/*
+ * Give each entry of the plan's ledger view (changed in place) that has a
+ * person but no "base" the base its last applied plan sent ("baseDerived":
+ * true); entries whose plan is not found keep none.
+ */
+int plan_derive_bases(struct staging *s, json_t *ledger, struct err *e);
+/* pipeline.json's sync.stopAtStartDate. */
+int plan_read_sync(struct staging *s, bool *stop_at_start, struct err *e);
 
 /* ---- plan-render.c */
 

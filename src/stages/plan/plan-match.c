@@ -236,7 +236,8 @@ int plan_hire(struct planner *p, const json_t *hire, json_t **out)
 			return rc;
 		op = plan_op_new(hire, "change");
 		rc = plan_change(p, hire, cur, entry, op);
-		if (rc == 0 && json_array_size(json_object_get(op, "steps"))) {
+		if (rc == 0 && (json_array_size(json_object_get(op, "steps")) ||
+				json_array_size(json_object_get(op, "fieldConflicts")))) {
 			plan_review_warning(hire, json_object_get(op, "warnings"));
 			*out = op;
 			op = NULL;

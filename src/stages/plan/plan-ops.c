@@ -207,6 +207,8 @@ void plan_document_steps(json_t *steps, json_t *changes, const char *pid, const 
 	json_set_str(b, "issueDate", json_get_str(doc, "issueDate"));
 	json_array_append_new(steps, plan_step_new("createDocument", "POST", "/documents", b));
 
+	if (!changes)
+		return;
 	shown = xasprintf("%s: %s", json_get_str(dtype, "name"), name ? name : "");
 	plan_add_change(changes, "document", NULL, shown);
 	free(shown);

@@ -19,10 +19,13 @@ void plan_count_op(const json_t *op, struct plan_summary *c)
 
 	if (a && strcmp(a, "create") == 0)
 		c->creates++;
-	else if (a && strcmp(a, "change") == 0)
+	else if (a && strcmp(a, "change") == 0 && json_array_size(json_get_arr(op, "steps")))
 		c->changes++;
 	else if (a && strcmp(a, "conflict") == 0)
 		c->conflicts++;
+	/* Each field both sides changed needs a person, like a conflict. */
+	c->conflicts += (long)json_array_size(json_get_arr(op, "fieldConflicts"));
+	c->field_conflicts += (long)json_array_size(json_get_arr(op, "fieldConflicts"));
 	c->warnings += (long)json_array_size(json_get_arr(op, "warnings"));
 }
 
@@ -70,6 +73,24 @@ static void show(struct buf *out, const json_t *o, const char *k, const char *df
 	show_json(out, json_is_object(o) ? json_object_get(o, k) : NULL, dflt);
 }
 
+/* A field both sides changed: a line of its own, starting with '!'. */
+static void render_field_conflict(const json_t *x, bool color, struct buf *out)
+{
+	buf_addf(out, "%s!%s   ", color ? C_RED : "", color ? C_RESET : "");
+	show(out, x, "field", "");
+	buf_adds(out, ": changed on both sides: Ashby ");
+	show(out, x, "ashby", "(none)");
+	buf_adds(out, ", Humaans ");
+	show(out, x, "humaans", "(none)");
+	if (json_is_true(json_object_get(x, "baseUnknown"))) {
+		buf_adds(out, ", base unknown (no record of what this tool wrote)");
+	} else {
+		buf_adds(out, ", base ");
+		show(out, x, "base", "(none)");
+	}
+	buf_adds(out, "; nothing written\n");
+}
+
 /* The lines of plan.txt for one operation (appended to out). */
 void plan_render_op_text(const json_t *op, bool color, struct buf *out)
 {
@@ -82,6 +103,9 @@ void plan_render_op_text(const json_t *op, bool color, struct buf *out)
 	if (strcmp(a, "create") == 0) {
 		sign = '+';
 		col = C_GREEN;
+	} else if (strcmp(a, "change") == 0 && !json_array_size(json_get_arr(op, "steps"))) {
+		sign = '!'; /* nothing to write: only fields both sides changed */
+		col = C_RED;
 	} else if (strcmp(a, "change") == 0) {
 		sign = '~';
 		col = C_YELLOW;
@@ -120,6 +144,8 @@ void plan_render_op_text(const json_t *op, bool color, struct buf *out)
 		}
 		buf_addc(out, '\n');
 	}
+	json_array_foreach (json_get_arr(op, "fieldConflicts"), j, x)
+		render_field_conflict(x, color, out);
 	if (json_get_str(op, "reason")) {
 		buf_adds(out, "    reason: ");
 		show(out, op, "reason", "");
@@ -208,6 +234,9 @@ void plan_csv_op(struct csv_writer *w, const json_t *op)
 	json_array_foreach (json_get_arr(op, "changes"), j, x)
 		csv_row(w, id, name, a, json_get_str(x, "field"), json_get_str(x, "before"),
 			json_get_str(x, "after"));
+	json_array_foreach (json_get_arr(op, "fieldConflicts"), j, x)
+		csv_row(w, id, name, "field-conflict", json_get_str(x, "field"),
+			json_get_str(x, "humaans"), json_get_str(x, "ashby"));
 	if (json_get_str(op, "reason"))
 		csv_row(w, id, name, a, "", "", json_get_str(op, "reason"));
 	json_array_foreach (json_get_arr(op, "warnings"), j, x)

@@ -51,12 +51,13 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
  * load/ledger.json with the pending lines folded in, as planning sees it (new
  * object, application -> entry), read through ledger.c an entry at a time.
  * Of each entry only what planning reads is kept (personId, documentIds,
- * createUncertain): the other ids, planRunId and stepsDone are dropped as it
- * is read, so the ledger (3.3 MB of JSON at 10,000 hires) is never held whole.
+ * createUncertain, base, planRunId): the other ids and stepsDone are dropped
+ * as it is read, so the ledger's id lists are never held whole.
  */
 static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 {
-	static const char *const keep[] = { "personId", "documentIds", "createUncertain" };
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain", "base",
+					    "planRunId" };
 	const char *k;
 	json_t *v;
 	void *tmp;
@@ -289,8 +290,8 @@ static int plan_commit(struct run *r, const struct plan_summary *sum, bool *comm
 		       struct err *e)
 {
 	static const char *const paths[] = { "plan/", NULL };
-	char c1[32], c2[32], c3[32], c4[32], c5[32], oid[41];
-	struct trailer tr[5];
+	char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], oid[41];
+	struct trailer tr[6];
 	char *subject;
 	int rc;
 
@@ -304,10 +305,14 @@ static int plan_commit(struct run *r, const struct plan_summary *sum, bool *comm
 	tr[2] = (struct trailer){ "Conflicts", c3 };
 	tr[3] = (struct trailer){ "Set-Aside", c4 };
 	tr[4] = (struct trailer){ "Warnings", c5 };
+	/* Only when there are any: run must not skip a plan whose fields wait on a person. */
+	snprintf(c6, sizeof(c6), "%ld", sum->field_conflicts);
+	tr[5] = (struct trailer){ "Field-Conflicts", c6 };
 	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
 			    sum->creates, sum->changes, sum->conflicts,
 			    plan_plural(sum->conflicts, "conflict", "conflicts"), sum->rejects);
-	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 5, oid, committed, e);
+	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr,
+			    sum->field_conflicts ? 6 : 5, oid, committed, e);
 	free(subject);
 	return rc;
 }
@@ -326,7 +331,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	char tsha[65], psha[65], extract[41], today[16];
 	time_t now = time(NULL);
 	struct tm tm;
-	bool committed = false, have_extract;
+	bool committed = false, have_extract, stop_at_start = false;
 	int rc;
 
 	memset(&hs, 0, sizeof(hs));
@@ -344,7 +349,9 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		goto out;
 	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
 	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
-	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0)
+	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0 ||
+	    (rc = plan_derive_bases(r->stg, ledger, e)) < 0 ||
+	    (rc = plan_read_sync(r->stg, &stop_at_start, e)) < 0)
 		goto out;
 	rc = staging_find_stage(r->stg, "extract", extract, NULL, 0, e);
 	have_extract = rc == 0;
@@ -364,6 +371,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 
 	planner_init(&p, ledger, &hs, today, e);
+	p.stop_at_start = stop_at_start;
 	err_clear(e);
 	if ((rc = plan_pass_basis(&p, rd, &entries, &nentries, e)) < 0)
 		goto out;
