@@ -192,7 +192,7 @@ static int accept_app(struct xctx *x, json_t *a, struct err *e)
 	return 0;
 }
 
-static int on_app_page(void *ctx, json_t *results, struct err *e)
+int xt_on_app_page(void *ctx, json_t *results, struct err *e)
 {
 	struct xctx *x = ctx;
 	size_t i;
@@ -316,8 +316,8 @@ int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->job_index = json_object();
 
 	log_info("extract: %s pass", full ? "full" : "incremental");
-	rc = ashby_list(x->c, "application.list", NULL, tok_a, on_app_page, x, &x->tok_apps, &pages,
-			e);
+	rc = ashby_list(x->c, "application.list", NULL, tok_a, xt_on_app_page, x, &x->tok_apps,
+			&pages, e);
 	if (rc < 0)
 		return rc;
 	rc = ashby_list(x->c, "offer.list", NULL, tok_o, xt_on_offer_page, x, &x->tok_offers,
@@ -347,12 +347,15 @@ int extract_pass(struct xctx *x, bool full, struct err *e)
 		free(x->tok_offers);
 		x->tok_offers = xstrdup(tok_o);
 	}
+	rc = xt_candidate_pass(x, &pages, e);
+	if (rc < 0)
+		return rc;
 	if (!full) {
 		/* Hires set aside by earlier runs: read again from scratch (a full pass reads all). */
 		const char *k;
 		json_t *v;
 
-		rc = extract_owed_reread(x->c, x->prev_owed, on_app_page, x, x->owed, &pages, e);
+		rc = extract_owed_reread(x->c, x->prev_owed, xt_on_app_page, x, x->owed, &pages, e);
 		if (rc < 0)
 			return rc;
 		json_object_foreach (x->prev_owed, k, v) {

@@ -190,6 +190,9 @@ static int stage_refs(struct xctx *x, const char *k, json_t *cands, json_t *jobs
 	if (res && json_get_str(res, "candidate")) {
 		ckey = json_get_str(res, "candidate");
 		cat = IN_SPOOL;
+	} else if (!res && json_object_get(x->cand_list, cid)) {
+		ckey = cid; /* changed, from candidate.list (extract-candidates.c) */
+		cat = IN_SPOOL;
 	} else if (!res && (off = json_object_get(x->prev_cands.idx, cid))) {
 		ckey = cid;
 		cat = json_integer_value(off);
@@ -303,6 +306,8 @@ int xt_write_extract(struct xctx *x, struct err *e)
 		json_object_set_new(tokens, "application.list", json_string(x->tok_apps));
 	if (x->tok_offers)
 		json_object_set_new(tokens, "offer.list", json_string(x->tok_offers));
+	if (x->tok_cands)
+		json_object_set_new(tokens, "candidate.list", json_string(x->tok_cands));
 	ids = xt_keys_sorted(x->apps, &n);
 	rc = xt_write_state(x, ids, n, tokens, e);
 	x->st.hires = (long)json_object_size(x->apps);
