@@ -145,5 +145,5 @@ int xt_candidate_pass(struct xctx *x, unsigned *pages, struct err *e)
 		x->tok_cands = xstrdup(tok);
 	}
 	/* Applications moved to another candidate by a merge: read again by application. */
-	return extract_owed_reread(x->c, x->moved, xt_on_app_page, x, x->owed, pages, e);
+	return extract_owed_reread(x->c, x->moved, xt_on_app_page, x, x->owed, x->gone, pages, e);
 }

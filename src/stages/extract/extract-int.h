@@ -140,6 +140,8 @@ struct xctx {
 	long cand_records;  /* candidate records read by candidate.list */
 	json_t *cand_list;  /* candidate id -> true: staged from candidate.list (in sp_cands) */
 	json_t *moved;	    /* application id -> why: its candidate changed (merge), read again */
+	json_t *left; /* application id -> status: a staged hire listed this run as no longer Hired */
+	json_t *gone; /* application id -> true: application.info answered not found */
 
 	const char **ids; /* the hires read this run, sorted (borrowed from `refresh`) */
 	size_t nhires;
