@@ -97,7 +97,7 @@ is "$(v 6)" 28 "every offer of the hires (declined and pending too)"
 is "$(v 7)" 6 "users include the deactivated one"
 is "$(v 8)" 15 "custom fields without the archived one"
 is "$(v 9) $(v 10)" "7 5" "departments and locations with the archived ones"
-is "$(v 11)" "['application.list', 'offer.list']" "both sync tokens are stored"
+is "$(v 11)" "['application.list', 'candidate.list', 'offer.list']" "the three sync tokens are stored"
 is "$(v 12)" 24 "24 offer letters (none for the hire without one nor the declined-only one)"
 L1="$S/extract/files/$APP1/Offer_Letter_-_Bennett_signed.pdf"
 is "$(v 13)" "extract/files/$APP1/Offer_Letter_-_Bennett_signed.pdf" "the signed letter wins over the unsigned one"
@@ -145,10 +145,10 @@ diff -r "$TEST_TMP/extract-first" "$X" >"$TEST_TMP/diff" 2>&1; rc=$?
 [ "$rc" -eq 0 ] || head -5 "$TEST_TMP/diff" | sed 's/^/#   /'
 ok $rc "snapshots are byte-identical"
 Q "$m" 'sorted(set(r["endpoint"] for r in R))' \
-	'[r["body"].get("syncToken") is not None for r in E("application.list") + E("offer.list")]'
-is "$(v 1)" "['application.list', 'customField.list', 'department.list', 'location.list', 'offer.list', 'user.list']" \
+	'[r["body"].get("syncToken") is not None for r in E("application.list") + E("offer.list") + E("candidate.list")]'
+is "$(v 1)" "['application.list', 'candidate.list', 'customField.list', 'department.list', 'location.list', 'offer.list', 'user.list']" \
 	"an unchanged incremental pass reads only the lists"
-is "$(v 2)" "[True, True]" "with the stored sync tokens"
+is "$(v 2)" "[True, True, True]" "with the stored sync tokens"
 
 # 3. One application changes: only its records are read, and the new token is stored.
 Q 0 'J("state")["syncTokens"]["application.list"]'; tok=$(v 1)

@@ -20,6 +20,8 @@ if [ ! -s "$TEST_TMP/port" ]; then
 	echo "Bail out! flaky_server.py did not start"
 	exit 1
 fi
+# No proxy: the unresolvable-host case must reach the resolver.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 A2H_TEST_URL="http://127.0.0.1:$(cat "$TEST_TMP/port")" \
 A2H_TEST_LOG="$TEST_TMP/requests.jsonl" \
 A2H_TEST_TMP="$TEST_TMP" \

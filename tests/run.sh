@@ -36,6 +36,10 @@ is "$(git -C "$S" tag -l 'run/*' | wc -l)" 3 "only its run record (tag) is added
 ra=$(($(wc -l <"$TEST_TMP/ashby.jsonl") - na)); rh=$(($(wc -l <"$TEST_TMP/humaans.jsonl") - nh))
 tail -n "+$((nh + 1))" "$TEST_TMP/humaans.jsonl" | grep -q '"method": *"\(POST\|PATCH\|DELETE\)"'
 is $? 1 "it sends no write to Humaans"
+is "$(tail -n "+$((na + 1))" "$TEST_TMP/ashby.jsonl" | grep -c '"candidate.list"')" 1 \
+	"one candidate.list page (candidate-only changes), counted in the budget"
+tail -n "+$((na + 1))" "$TEST_TMP/ashby.jsonl" | grep -q '"candidate.info"'
+is $? 1 "and no candidate.info"
 echo "# unchanged night: $ra Ashby requests, $rh Humaans requests"
 [ $((ra + rh)) -le 12 ]; ok $? "it makes at most 12 requests in all ($((ra + rh)))"
 

@@ -371,6 +371,33 @@ static void test_connect_refused(void)
 	http_client_free(c);
 }
 
+/* A host name that does not resolve fails at once, naming the host: no retries, no backoff. */
+static void test_dns_unresolved(void)
+{
+	struct http_client *c;
+	struct http_response r;
+	struct http_opts o;
+	struct err e = ERR_INIT;
+	double t0;
+	int rc;
+
+	test_opts(&o);
+	o.base_url = "http://a2h-no-such-host.invalid"; /* RFC 6761: never resolves */
+	o.max_attempts = 5;
+	o.backoff_base_ms = 1000;
+	c = client_with(&o);
+	t0 = now_s();
+	rc = do_post(c, "/v1/thing", "{}", true, &r, &e);
+	is_int(rc, ERR_NETWORK, "an unresolvable host is a network error");
+	is_int(r.attempts, 1, "it is tried once, not retried five times");
+	ok(now_s() - t0 < 0.9, "without a backoff wait");
+	ok(strstr(e.msg, "host 'a2h-no-such-host.invalid' not found") != NULL,
+	   "the message names the host");
+	ok(strstr(e.msg, SECRET) == NULL, "and not the key");
+	http_response_release(&r);
+	http_client_free(c);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -792,6 +819,7 @@ int main(void)
 	test_retries();
 	test_uncertain();
 	test_connect_refused();
+	test_dns_unresolved();
 	test_redaction();
 	test_size_cap();
 	test_bodies();

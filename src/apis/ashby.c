@@ -33,6 +33,7 @@ const struct ashby_endpoint ashby_endpoints[] = {
 	{ "application.list", "Candidates",              "candidates:read",            NULL,            true,  true },
 	{ "application.info", "Candidates",              "candidates:read",            "applicationId", false, false },
 	{ "candidate.info",   "Candidates",              "candidates:read",            "id",            false, false },
+	{ "candidate.list",   "Candidates",              "candidates:read",            NULL,            true,  true },
 	{ "file.info",        "Candidates",              "candidates:read",            "fileHandle",    false, false },
 	{ "offer.list",       "Offers",                  "offers:read",                NULL,            true,  true },
 	{ "job.info",         "Jobs",                    "jobs:read",                  "id",            false, false },
@@ -48,7 +49,7 @@ const struct ashby_endpoint ashby_endpoints[] = {
 /* clang-format off */
 static const char *const reset_codes[] = {
 	"sync_token_expired", "sync_token_invalid", "incremental_sync_too_large",
-	"next_cursor_expired", "invalid_next_cursor", NULL
+	"next_cursor_expired", "invalid_next_cursor", "cursor_invalid", NULL
 };
 /* clang-format on */
 

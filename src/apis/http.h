@@ -18,7 +18,9 @@
  * before sending again. 408, 429 and 503 are refusals and are retried for any
  * method; so is a failure to connect, when nothing was sent. curl's own resend
  * of a request that died on a reused connection is refused for such requests.
- * A Retry-After beyond 15 minutes ends the retries instead of sleeping.
+ * A Retry-After beyond 15 minutes ends the retries instead of sleeping. A host
+ * name that does not resolve (DNS) is not retried: it fails at once (ERR_NETWORK)
+ * with a message naming the host.
  *
  * Secrets: the Authorization header value is given once in the options and is
  * never logged, traced (-vv shows "Authorization: <redacted>") or put in an

@@ -26,7 +26,7 @@
  * - Validation failures: 400 per the reference, 422 per some sources; both
  *   decode to ERR_INVALID (HUMAANS_STATUS_VALIDATION_ALT).
  * - Rate limiting: no limit is published; we assume 429 with Retry-After in
- *   seconds. http.c retries 429/5xx and honours Retry-After; nothing here
+ *   seconds. http-retry.c retries 429/5xx and honours Retry-After; nothing here
  *   needs to know the number.
  * - HUMAANS_REQUEST_ID_HEADER: the answer carries a request id under this
  *   name (kept in messages and the journal when present).

@@ -3,8 +3,9 @@
  * pipeline maps from Ashby into extract/ (doc/ARCHITECTURE.md), then makes one
  * commit holding the records and the sync tokens together.
  *
- * Reads: application.list and offer.list unfiltered (full, or incremental with
- * the stored sync tokens), the reference lists once per run, and per hire
+ * Reads: application.list, offer.list and candidate.list unfiltered (full, or
+ * incremental with the stored sync tokens; candidate.list for changes to a
+ * candidate alone), the reference lists once per run, and per hire
  * candidate.info, job.info once per distinct job, file.info and the download
  * of the offer letter, side by side up to the run's --jobs. An incremental
  * pass makes no per-hire read for a hire whose application and offers did not

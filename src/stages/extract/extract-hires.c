@@ -356,7 +356,7 @@ static int index_staged_offers(struct xctx *x, struct err *e)
 int xt_read_hires(struct xctx *x, struct err *e)
 {
 	json_t *app = NULL, *where;
-	const char *k;
+	const char *k, *cid;
 	size_t i;
 	int rc = 0;
 
@@ -368,8 +368,9 @@ int xt_read_hires(struct xctx *x, struct err *e)
 			rc = xt_get_app(x, k, &app, e);
 			if (rc < 0)
 				goto out;
-			if (!json_object_get(x->prev_cands.idx,
-					     json_get_str(json_get_obj(app, "candidate"), "id")))
+			cid = json_get_str(json_get_obj(app, "candidate"), "id");
+			if (!json_object_get(x->prev_cands.idx, cid) &&
+			    !json_object_get(x->cand_list, cid))
 				json_object_set_new(x->refresh, k, json_true());
 			json_decref(app);
 			app = NULL;

@@ -11,6 +11,8 @@
  *                      application is staged), the spools and sets of ids
  *   extract-hires.c    the per-hire reads side by side (candidate.info,
  *                      offers by application, job.info), the hire slots
+ *   extract-candidates.c  candidate.list: changed candidates of staged hires,
+ *                      merges
  *   extract-letters.c  choosing, downloading, holding and writing offer letters
  *   extract-write.c    assembling the staged set and writing extract/
  *   extract-state.c    extract/state.json: read one member at a time, written
@@ -133,8 +135,13 @@ struct xctx {
 	json_t *fresh;	     /* application id -> true: not staged before, or owed */
 	json_t *owed;	     /* application id -> reason: set aside this run, read again next run */
 	json_t *refs[NREFS]; /* arrays */
-	char *tok_apps, *tok_offers;
+	char *tok_apps, *tok_offers, *tok_cands;
 	long offer_records; /* offer records read by the list pass */
+	long cand_records;  /* candidate records read by candidate.list */
+	json_t *cand_list;  /* candidate id -> true: staged from candidate.list (in sp_cands) */
+	json_t *moved;	    /* application id -> why: its candidate changed (merge), read again */
+	json_t *left; /* application id -> status: a staged hire listed this run as no longer Hired */
+	json_t *gone; /* application id -> true: application.info answered not found */
 
 	const char **ids; /* the hires read this run, sorted (borrowed from `refresh`) */
 	size_t nhires;
@@ -167,7 +174,13 @@ void xt_set_aside_record(struct xctx *x, const char *what, const char *id, const
 int xt_index_offer(struct xctx *x, const char *app, const char *id, struct err *e);
 int xt_offers_of(struct xctx *x, const char *app, json_t **out, struct err *e);
 int xt_on_offer_page(void *ctx, json_t *results, struct err *e);
+int xt_on_app_page(void *ctx, json_t *results, struct err *e);
 int extract_pass(struct xctx *x, bool full, struct err *e);
+
+/* ---- extract-candidates.c ---- */
+
+/* candidate.list after the other lists (x->apps known), then the merged applications re-read. */
+int xt_candidate_pass(struct xctx *x, unsigned *pages, struct err *e);
 
 /* ---- extract-hires.c ---- */
 

@@ -176,6 +176,8 @@ static int accept_app(struct xctx *x, json_t *a, struct err *e)
 		return 0;
 	}
 	if (strcmp(json_get_str(a, "status"), HIRED) != 0) {
+		if (json_object_get(x->prev_apps.idx, id))
+			json_object_set_new(x->left, id, json_string(json_get_str(a, "status")));
 		rec_spool_del(x->sp_apps, id);
 		json_object_del(x->apps, id);
 		json_object_del(x->refresh, id);
@@ -185,6 +187,8 @@ static int accept_app(struct xctx *x, json_t *a, struct err *e)
 	rc = rec_spool_put(x->sp_apps, id, a, e);
 	if (rc < 0)
 		return rc;
+	json_object_del(x->left, id);
+	json_object_del(x->gone, id);
 	json_object_set_new(x->apps, id, json_integer(IN_SPOOL));
 	json_object_set_new(x->refresh, id, json_true());
 	if (!x->full && !json_object_get(x->prev_apps.idx, id))
@@ -192,7 +196,7 @@ static int accept_app(struct xctx *x, json_t *a, struct err *e)
 	return 0;
 }
 
-static int on_app_page(void *ctx, json_t *results, struct err *e)
+int xt_on_app_page(void *ctx, json_t *results, struct err *e)
 {
 	struct xctx *x = ctx;
 	size_t i;
@@ -314,10 +318,12 @@ int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->fresh = json_object();
 	x->owed = json_object();
 	x->job_index = json_object();
+	x->left = json_object();
+	x->gone = json_object();
 
 	log_info("extract: %s pass", full ? "full" : "incremental");
-	rc = ashby_list(x->c, "application.list", NULL, tok_a, on_app_page, x, &x->tok_apps, &pages,
-			e);
+	rc = ashby_list(x->c, "application.list", NULL, tok_a, xt_on_app_page, x, &x->tok_apps,
+			&pages, e);
 	if (rc < 0)
 		return rc;
 	rc = ashby_list(x->c, "offer.list", NULL, tok_o, xt_on_offer_page, x, &x->tok_offers,
@@ -347,17 +353,25 @@ int extract_pass(struct xctx *x, bool full, struct err *e)
 		free(x->tok_offers);
 		x->tok_offers = xstrdup(tok_o);
 	}
+	rc = xt_candidate_pass(x, &pages, e);
+	if (rc < 0)
+		return rc;
 	if (!full) {
 		/* Hires set aside by earlier runs: read again from scratch (a full pass reads all). */
 		const char *k;
 		json_t *v;
 
-		rc = extract_owed_reread(x->c, x->prev_owed, on_app_page, x, x->owed, &pages, e);
+		rc = extract_owed_reread(x->c, x->prev_owed, xt_on_app_page, x, x->owed, x->gone,
+					 &pages, e);
 		if (rc < 0)
 			return rc;
 		json_object_foreach (x->prev_owed, k, v) {
 			if (json_object_get(x->refresh, k)) /* its offers too, by application */
 				json_object_set_new(x->fresh, k, json_true());
+		}
+		json_object_foreach (x->gone, k, v) { /* application_not_found: it departs */
+			json_object_del(x->apps, k);
+			json_object_del(x->refresh, k);
 		}
 	}
 	log_verbose(

@@ -69,7 +69,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 int extract_owed_reread(struct http_client *c, const json_t *prev, ashby_page_fn fn, void *ctx,
-			json_t *owed, unsigned *calls, struct err *e)
+			json_t *owed, json_t *gone, unsigned *calls, struct err *e)
 {
 	const char **ids;
 	const char *k;
@@ -99,7 +99,13 @@ int extract_owed_reread(struct http_client *c, const json_t *prev, ashby_page_fn
 		     strcmp(json_string_value(json_object_get(rec, "id")), ids[i]) != 0))
 			rc = err_set(e, ERR_INVALID,
 				     "ashby application.info for %s: not its record", what);
-		if (rc == ERR_NOTFOUND || rc == ERR_INVALID) {
+		if (rc == ERR_NOTFOUND && gone) {
+			/* Ashby no longer has it: nothing left to read again. */
+			log_warn("%s", e->msg);
+			json_object_set_new(gone, ids[i], json_true());
+			err_clear(e);
+			rc = 0;
+		} else if (rc == ERR_NOTFOUND || rc == ERR_INVALID) {
 			log_warn("%s", e->msg);
 			extract_owed_note(owed, ids[i], e->msg);
 			err_clear(e);

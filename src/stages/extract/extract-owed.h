@@ -39,10 +39,12 @@ void extract_owed_note(json_t *owed, const char *app_id, const char *why);
  * Read the applications of `prev` (the list the last extract committed) again
  * with application.info, handing each record to `fn` as a page of one, in id
  * order. A per-record failure (not found, malformed, wrong shape) notes the
- * application in `owed` again and goes on; any other failure is returned.
+ * application in `owed` again and goes on, except that an application Ashby
+ * answers application_not_found for goes to `gone` (id -> true) instead when
+ * `gone` is not NULL; any other failure is returned.
  * `calls` (may be NULL) counts the calls made.
  */
 int extract_owed_reread(struct http_client *c, const json_t *prev, ashby_page_fn fn, void *ctx,
-			json_t *owed, unsigned *calls, struct err *e);
+			json_t *owed, json_t *gone, unsigned *calls, struct err *e);
 
 #endif

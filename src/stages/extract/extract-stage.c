@@ -65,7 +65,13 @@ void xt_pass_release(struct xctx *x)
 	}
 	free(x->tok_apps);
 	free(x->tok_offers);
-	x->tok_apps = x->tok_offers = NULL;
+	free(x->tok_cands);
+	x->tok_apps = x->tok_offers = x->tok_cands = NULL;
+	json_decref(x->cand_list);
+	json_decref(x->moved);
+	json_decref(x->left);
+	json_decref(x->gone);
+	x->cand_list = x->moved = x->left = x->gone = NULL;
 }
 
 /* A full pass trusts nothing staged but the hires (for the count of those dropped) and letters. */

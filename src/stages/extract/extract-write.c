@@ -190,6 +190,9 @@ static int stage_refs(struct xctx *x, const char *k, json_t *cands, json_t *jobs
 	if (res && json_get_str(res, "candidate")) {
 		ckey = json_get_str(res, "candidate");
 		cat = IN_SPOOL;
+	} else if (!res && json_object_get(x->cand_list, cid)) {
+		ckey = cid; /* changed, from candidate.list (extract-candidates.c) */
+		cat = IN_SPOOL;
 	} else if (!res && (off = json_object_get(x->prev_cands.idx, cid))) {
 		ckey = cid;
 		cat = json_integer_value(off);
@@ -221,10 +224,37 @@ out:
 	return rc;
 }
 
-/* The hires the last extract staged and this one does not: counted, and named when verbose. */
-static int count_dropped(struct xctx *x, struct err *e)
+/*
+ * Why staged hire `k`, which this extract no longer stages, left: a new
+ * {"id", "status", "reason"} for extract/departed.json, or NULL when it is
+ * only set aside (owed a re-read: state.json says so, and it is not gone).
+ */
+static json_t *departure(struct xctx *x, const char *k)
 {
-	json_t *app = NULL, *v;
+	const char *status = json_string_value(json_object_get(x->left, k));
+	char why[160];
+
+	if (status) {
+		snprintf(why, sizeof(why), "its status is now %s, no longer Hired", status);
+		return json_pack("{s:s,s:s,s:s}", "id", k, "status", status, "reason", why);
+	}
+	if (json_object_get(x->gone, k))
+		return json_pack("{s:s,s:n,s:s}", "id", k, "status", "reason",
+				 "application_not_found: Ashby no longer has the application");
+	if (x->full && !json_object_get(x->owed, k))
+		return json_pack("{s:s,s:n,s:s}", "id", k, "status", "reason",
+				 "not listed by Ashby's full application.list");
+	return NULL;
+}
+
+/*
+ * The hires the last extract staged and this one does not: counted, named
+ * when verbose, and those that departed (left Hired, or gone) written to
+ * extract/departed.json (DRIFT-DESIGN §3; an empty array when none did).
+ */
+static int write_departed(struct xctx *x, struct err *e)
+{
+	json_t *app = NULL, *departed = json_array(), *d, *v;
 	const char *k;
 	int rc = 0;
 
@@ -232,17 +262,24 @@ static int count_dropped(struct xctx *x, struct err *e)
 		if (json_object_get(x->apps, k))
 			continue;
 		x->st.dropped++;
+		d = departure(x, k);
+		if (d)
+			json_array_append_new(departed, d);
 		if (log_level() < LOG_VERBOSE)
 			continue;
 		rc = rec_reader_at(x->prev_apps.r, (long)json_integer_value(v), &app, e);
 		if (rc < 0)
-			return rc;
+			goto out;
 		log_verbose("application '%s' (%s) is no longer Hired: dropped from extract/", k,
 			    xt_app_name(app));
 		json_decref(app);
 		app = NULL;
 	}
-	return 0;
+	snapshot_sort_by_key(departed, "id");
+	rc = put_json(x, "extract/departed.json", departed, e);
+out:
+	json_decref(departed);
+	return rc;
 }
 
 /* The staged records: applications, candidates, offers, jobs and the reference lists. */
@@ -291,7 +328,7 @@ int xt_write_extract(struct xctx *x, struct err *e)
 		if (rc < 0)
 			goto out;
 	}
-	rc = count_dropped(x, e);
+	rc = write_departed(x, e);
 	if (rc == 0)
 		rc = xt_write_letters(x, e);
 	if (rc == 0)
@@ -303,6 +340,8 @@ int xt_write_extract(struct xctx *x, struct err *e)
 		json_object_set_new(tokens, "application.list", json_string(x->tok_apps));
 	if (x->tok_offers)
 		json_object_set_new(tokens, "offer.list", json_string(x->tok_offers));
+	if (x->tok_cands)
+		json_object_set_new(tokens, "candidate.list", json_string(x->tok_cands));
 	ids = xt_keys_sorted(x->apps, &n);
 	rc = xt_write_state(x, ids, n, tokens, e);
 	x->st.hires = (long)json_object_size(x->apps);
