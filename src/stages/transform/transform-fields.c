@@ -11,22 +11,6 @@
 #include "base/xalloc.h"
 #include "stages/transform/transform-int.h"
 
-/* The overridable name of each slot. */
-const char *const transform_slot_names[OV__COUNT] = {
-	[S_FIRST] = "firstName",
-	[S_MIDDLE] = "middleName",
-	[S_LAST] = "lastName",
-	[S_EMAIL] = "personalEmail",
-	[S_PHONE] = "personalPhoneNumber",
-	[S_START] = "employmentStartDate",
-	[S_TITLE] = "jobTitle",
-	[S_DEPT] = "department",
-	[S_REPORTING] = "reportingTo",
-	[S_LOCATION] = "location",
-	[S_SAL_AMOUNT] = "salaryAmount",
-	[S_SAL_CURRENCY] = "salaryCurrency",
-};
-
 /* The pipeline field each slot belongs to. */
 const enum pipeline_field transform_slot_field[S__COUNT] = {
 	[S_FIRST] = PF_FIRST_NAME,
@@ -155,15 +139,17 @@ void hire_validate(const struct transform_ctx *c, struct hire *h)
 		/* Names and identifiers go to Humaans and to a reviewer's terminal: one with a
 		 * control character (an override's included) is set aside, never cleaned. */
 		if (h->nul & (1u << s))
-			hire_reject(h, transform_slot_names[s], "%s contains a NUL byte (U+0000)",
-				    transform_slot_names[s]);
+			hire_reject(h, override_field_name((enum override_field)s),
+				    "%s contains a NUL byte (U+0000)",
+				    override_field_name((enum override_field)s));
 		else if (h->v[s] && text_problem(h->v[s], strlen(h->v[s]), 0, why, sizeof(why)))
-			hire_reject(h, transform_slot_names[s], "%s %s", transform_slot_names[s],
-				    why);
+			hire_reject(h, override_field_name((enum override_field)s), "%s %s",
+				    override_field_name((enum override_field)s), why);
 		else if (h->v[s] && h->note[s])
-			hire_reject(h, transform_slot_names[s], "%s", h->note[s]);
+			hire_reject(h, override_field_name((enum override_field)s), "%s",
+				    h->note[s]);
 		else if (!h->v[s] && fm->required)
-			hire_reject(h, transform_slot_names[s], "%s",
+			hire_reject(h, override_field_name((enum override_field)s), "%s",
 				    h->note[s] ? h->note[s] : "no value");
 	}
 	fm = &c->p->fields[PF_SALARY];

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "base/jsonutil.h"
+#include "base/syntax.h"
 #include "base/namesplit.h"
 #include "base/xalloc.h"
 #include "stages/transform/transform-int.h"
@@ -262,7 +263,7 @@ static void map_contact(struct hire *h)
 	hire_set_json(h, S_EMAIL, email);
 	if (!h->v[S_EMAIL])
 		hire_note(h, S_EMAIL, "candidate has no email address");
-	else if (!transform_email_valid(h->v[S_EMAIL]))
+	else if (!syntax_email_valid(h->v[S_EMAIL]))
 		hire_note(h, S_EMAIL, "personal email '%s' is not a valid address", h->v[S_EMAIL]);
 
 	ph = json_get_obj(h->cand, "primaryPhoneNumber");
@@ -289,7 +290,7 @@ static void map_offer(const struct transform_ctx *c, struct hire *h)
 	}
 	if (!sd) {
 		hire_note(h, S_START, "accepted offer '%s' has no start date", oid);
-	} else if (transform_date(sd, date) < 0) {
+	} else if (syntax_date(sd, date) < 0) {
 		hire_set(h, S_START, sd);
 		hire_note(h, S_START, "accepted offer '%s' start date '%s' is not a date", oid, sd);
 	} else {
@@ -322,7 +323,7 @@ static void map_offer(const struct transform_ctx *c, struct hire *h)
 		hire_note(h, S_SAL_CURRENCY, "accepted offer '%s' salary has no currency", oid);
 	} else {
 		hire_set(h, S_SAL_CURRENCY, cur);
-		if (!transform_currency_valid(cur))
+		if (!syntax_currency_valid(cur))
 			hire_note(
 				h, S_SAL_CURRENCY,
 				"accepted offer '%s' salary currency '%s' is not an ISO 4217 code",
@@ -403,7 +404,7 @@ static void map_job(const struct transform_ctx *c, struct hire *h)
 		if (!h->v[S_REPORTING]) {
 			hire_note(h, S_REPORTING, "the hiring manager (user '%s') has no email",
 				  uid ? uid : "?");
-		} else if (!transform_email_valid(h->v[S_REPORTING])) {
+		} else if (!syntax_email_valid(h->v[S_REPORTING])) {
 			hire_note(h, S_REPORTING,
 				  "the hiring manager's email '%s' is not a valid address",
 				  h->v[S_REPORTING]);
@@ -480,27 +481,28 @@ static void map_custom(const struct transform_ctx *c, struct hire *h)
 
 static void apply_overrides(const struct transform_ctx *c, struct hire *h)
 {
+	const struct override *o;
 	size_t i;
 
-	for (i = 0; c->ov && i < c->ov->n; i++) {
-		const struct override *o = &c->ov->v[i];
+	for (i = 0; (o = overrides_at(c->ov, i)) != NULL; i++) {
+		int slot = (int)o->field; /* the slots begin with the overridable fields */
 
 		if (strcmp(o->app_id, h->id) != 0)
 			continue;
-		if (!c->p->fields[transform_slot_field[o->slot]].enabled) {
+		if (!c->p->fields[transform_slot_field[slot]].enabled) {
 			hire_warn(h, "override of %s ignored: %s is switched off in pipeline.json",
-				  transform_slot_names[o->slot],
-				  pipeline_field_name(transform_slot_field[o->slot]));
+				  override_field_name(o->field),
+				  pipeline_field_name(transform_slot_field[slot]));
 			continue;
 		}
-		hire_set(h, o->slot, o->value);
-		free(h->note[o->slot]);
-		h->note[o->slot] = NULL;
-		if (o->slot == S_REPORTING)
+		hire_set(h, slot, o->value);
+		free(h->note[slot]);
+		h->note[slot] = NULL;
+		if (slot == S_REPORTING)
 			hire_set(h, S_REPORTING_NAME, NULL);
-		if (o->slot == S_LOCATION)
+		if (slot == S_LOCATION)
 			hire_set(h, S_LOCATION_CITY, NULL);
-		if (o->slot == S_FIRST || o->slot == S_MIDDLE || o->slot == S_LAST) {
+		if (slot == S_FIRST || slot == S_MIDDLE || slot == S_LAST) {
 			h->review = false; /* a person has looked at the name */
 			h->name_overridden = true;
 		}
@@ -585,7 +587,7 @@ static json_t *hire_record(const struct transform_ctx *c, struct hire *h)
 		json_t *docs = json_array(), *d = json_object();
 		const char *issued = json_get_str(h->offer, "decidedAt");
 
-		if (!issued || transform_date(issued, date) < 0)
+		if (!issued || syntax_date(issued, date) < 0)
 			issued = json_get_str(json_get_obj(h->offer, "latestVersion"), "createdAt");
 		put(d, "documentType", c->p->offer_letter_type);
 		put(d, "name",
@@ -593,7 +595,7 @@ static json_t *hire_record(const struct transform_ctx *c, struct hire *h)
 					       : json_get_str(file, "path"));
 		put(d, "path", json_get_str(file, "path"));
 		put(d, "sha256", json_get_str(file, "sha256"));
-		if (issued && transform_date(issued, date) == 0)
+		if (issued && syntax_date(issued, date) == 0)
 			put(d, "issueDate", date);
 		json_array_append_new(docs, d);
 		json_object_set_new(rec, "documents", docs);

@@ -1,7 +1,7 @@
 /*
  * transform's private header: included only from src/stages/transform/.
  *
- * transform-values.c   conversions: dates, money, e-mail syntax, custom value typing
+ * transform-values.c   conversions: money, custom value typing (dates, e-mail: base/syntax.h)
  * transform-fields.c   a hire's value slots: setting, notes, rejects, the field checks
  * transform-hire.c     one application to one hire (transform_application), the
  *                      whole-object form (transform_records)
@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "store/overrides.h"
 #include "store/pipeline.h"
 #include "stages/transform.h"
 
@@ -33,38 +34,24 @@ bool transform_has_nul(const json_t *v);
 /* A JSON value for a message, cut to 60 bytes (caller frees). */
 char *transform_value_repr(const json_t *v);
 
-/* Slots of a hire's values; the first OV__COUNT can be overridden. */
+/* Slots of a hire's values; the first OV__COUNT are the fields overrides.csv corrects, in its order. */
 enum slot {
-	S_FIRST,
-	S_MIDDLE,
-	S_LAST,
-	S_EMAIL,
-	S_PHONE,
-	S_START,
-	S_TITLE,
-	S_DEPT,
-	S_REPORTING,
-	S_LOCATION,
-	S_SAL_AMOUNT,
-	S_SAL_CURRENCY,
-	OV__COUNT,
+	S_FIRST = OF_FIRST_NAME,
+	S_MIDDLE = OF_MIDDLE_NAME,
+	S_LAST = OF_LAST_NAME,
+	S_EMAIL = OF_PERSONAL_EMAIL,
+	S_PHONE = OF_PERSONAL_PHONE,
+	S_START = OF_START_DATE,
+	S_TITLE = OF_JOB_TITLE,
+	S_DEPT = OF_DEPARTMENT,
+	S_REPORTING = OF_REPORTING_TO,
+	S_LOCATION = OF_LOCATION,
+	S_SAL_AMOUNT = OF_SALARY_AMOUNT,
+	S_SAL_CURRENCY = OF_SALARY_CURRENCY,
+	OV__COUNT = OF__COUNT,
 	S_REPORTING_NAME = OV__COUNT,
 	S_LOCATION_CITY,
 	S__COUNT
-};
-
-struct override {
-	char *app_id;
-	int slot;
-	char *value; /* NULL: clear the field */
-	size_t line;
-};
-
-struct overrides {
-	struct override *v;
-	size_t n, cap;
-	bool header_seen;
-	const char *what;
 };
 
 struct transform_ctx {
@@ -102,8 +89,7 @@ struct app_ref {
 	size_t seq;
 };
 
-/* The overridable name of each slot, and the pipeline field each slot belongs to. */
-extern const char *const transform_slot_names[OV__COUNT];
+/* The pipeline field each slot belongs to. */
 extern const enum pipeline_field transform_slot_field[S__COUNT];
 
 /* ---- a hire's slots (transform-fields.c) ---- */

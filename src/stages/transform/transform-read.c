@@ -181,16 +181,6 @@ static int lookup_offers(struct rec_reader *r, const json_t *idx, const char *id
 	return 0;
 }
 
-static bool overrides_name(const struct overrides *ov, const char *app_id)
-{
-	size_t i;
-
-	for (i = 0; ov && i < ov->n; i++)
-		if (strcmp(ov->v[i].app_id, app_id) == 0)
-			return true;
-	return false;
-}
-
 void app_stream_release(struct app_stream *as)
 {
 	size_t i;
@@ -217,7 +207,7 @@ int app_stream_scan(struct app_stream *as, const struct overrides *ov,
 		bool hired = transform_app_hired(app);
 
 		sum->hired += hired;
-		if (id && overrides_name(ov, id) && !json_array_find(named, "id", id))
+		if (id && overrides_names(ov, id) && !json_array_find(named, "id", id))
 			json_array_append_new(named, json_pack("{ss}", "id", id));
 		if (id && hired) {
 			if (prev && strcmp(id, prev) < 0)
