@@ -359,12 +359,8 @@ static void test_pipeline_errors(void)
 		  "pipeline.json: customFields[0].from: give 'title' or 'id', not both" },
 		{ PL_HEAD
 		  "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, "
-		  "\"to\": {\"customField\": \"X\", \"section\": \"pay\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].to.section: unknown section 'pay' (expected "
-		  "basics, jobRole, compensation or employment)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
-			  "\"X\"}, \"to\": {\"customField\": \"X\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].to.section: missing" },
+		  "\"to\": {\"customField\": \"X\", \"section\": \"\"}, \"type\": \"text\"}]}",
+		  "pipeline.json: customFields[0].to.section: expected a non-empty string" },
 		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
 			  "\"X\"}, \"to\": {\"personField\": \"nickname\"}, \"type\": \"text\"}]}",
 		  "pipeline.json: customFields[0].to.personField: unknown Humaans target "
@@ -493,6 +489,31 @@ static void test_pipeline_custom_ok(void)
 		   !p->custom[1].section,
 	   "candidate field to a person field");
 	ok(!p->offer_letter, "offer letter off");
+	pipeline_free(p);
+}
+
+/* A Humaans section is whatever Humaans defines: any name parses, and none at all. */
+static void test_pipeline_sections(void)
+{
+	static const char json[] = PL_HEAD
+		"\"customFields\": ["
+		"{\"from\": {\"object\": \"Candidate\", \"title\": \"A\"}, "
+		"\"to\": {\"customField\": \"A\", \"section\": \"personal\"}, \"type\": \"text\"},"
+		"{\"from\": {\"object\": \"Candidate\", \"title\": \"B\"}, "
+		"\"to\": {\"customField\": \"B\", \"section\": \"someCompanySection\"}, "
+		"\"type\": \"text\"},"
+		"{\"from\": {\"object\": \"Candidate\", \"title\": \"C\"}, "
+		"\"to\": {\"customField\": \"C\"}, \"type\": \"text\"}]}";
+	struct pipeline *p = NULL;
+	struct err e = ERR_INIT;
+
+	ok(pipeline_parse(&p, json, strlen(json), "pipeline.json", &e) == 0,
+	   "sections are not a closed list: %s", e.msg);
+	if (!p)
+		return;
+	ok(p->ncustom == 3 && strcmp(p->custom[0].section, "personal") == 0 &&
+		   strcmp(p->custom[1].section, "someCompanySection") == 0 && !p->custom[2].section,
+	   "personal, a company's own section, and none named");
 	pipeline_free(p);
 }
 
@@ -1112,6 +1133,7 @@ int main(void)
 	test_pipeline_default();
 	test_pipeline_errors();
 	test_pipeline_custom_ok();
+	test_pipeline_sections();
 	test_pipeline_doc_example();
 	test_records();
 	test_records_custom();

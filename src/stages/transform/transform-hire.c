@@ -469,7 +469,8 @@ static void map_custom(const struct transform_ctx *c, struct hire *h)
 			json_t *cv = json_object();
 
 			json_object_set_new(cv, "field", json_string(pc->target));
-			json_object_set_new(cv, "section", json_string(pc->section));
+			if (pc->section) /* as the pipeline names it: Humaans' definition rules */
+				json_object_set_new(cv, "section", json_string(pc->section));
 			json_object_set_new(cv, "type", json_string(pipeline_type_name(pc->type)));
 			json_object_set_new(cv, "value", val);
 			if (!h->custom_values)
