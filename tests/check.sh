@@ -58,6 +58,41 @@ is $? 1 "run sent no extract request"
 git -C "$S" tag -l 'run/*' | while read -r t; do git -C "$S" tag -n20 "$t"; done | grep -q 'Outcome: failed'
 ok $? "the failed run is still recorded with its outcome"
 
+# Custom fields: checked against Humaans' own definitions (/custom-fields) and Ashby's.
+cp "$S/pipeline.json" "$TEST_TMP/pipeline.orig"
+"$PYTHON3" - "$S/pipeline.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+def m(title, target, typ, section=None):
+    to = {"customField": target}
+    if section:
+        to["section"] = section
+    return {"from": {"object": "Candidate", "title": title}, "to": to, "type": typ}
+d["customFields"] = [
+    m("T-shirt size", "T-shirt size", "select", "basics"),
+    m("Legal name", "Shoe size", "text"),
+    m("Years of experience", "Visa expiry", "number"),
+    m("Legal name", "Laptop preference", "text", "basics"),
+    m("Favourite colour", "Recruiter", "text"),
+]
+json.dump(d, open(p, "w"), indent=2)
+PY
+a2h -C "$S" check >"$TEST_TMP/out" 2>&1; is $? 1 "mapped custom fields Humaans cannot take fail check"
+grep -q "^  ok       Humaans custom field 'T-shirt size' (basics, select) from Ashby 'T-shirt size' as select" \
+	"$TEST_TMP/out"; ok $? "a field Humaans defines, in its section, with a type that takes the value, is ok"
+grep -q "^  PROBLEM  customFields\[1\].to: Humaans has no custom field 'Shoe size': create it in Humaans" \
+	"$TEST_TMP/out"; ok $? "a Humaans custom field that does not exist is named, with what to do"
+grep -q "^  PROBLEM  customFields\[2\]: Humaans field 'Visa expiry' is a date field and cannot take Ashby field 'Years of experience' (Number, sent as number)" \
+	"$TEST_TMP/out"; ok $? "an Ashby Number mapped to a Humaans date is named"
+grep -q "^  PROBLEM  customFields\[3\].to.section: pipeline.json says 'basics' but Humaans keeps 'Laptop preference' in section 'employment'" \
+	"$TEST_TMP/out"; ok $? "a section that disagrees with Humaans' definition is named"
+grep -q "^  PROBLEM  customFields\[4\].from: Ashby has no Candidate custom field 'Favourite colour'" \
+	"$TEST_TMP/out"; ok $? "an Ashby field that does not exist is named"
+is "$(grep -c '^  PROBLEM' "$TEST_TMP/out")" 4 "four problems, nothing else"
+grep -q "^4 custom field mappings cannot carry their value" "$TEST_TMP/out"; ok $? "and counted"
+cp "$TEST_TMP/pipeline.orig" "$S/pipeline.json"
+
 echo '{"version": 1, "fields": {"firstName": {"enabled": false}}}' >"$S/pipeline.json"
 a2h -C "$S" check >"$TEST_TMP/out" 2>&1; is $? 1 "an invalid pipeline fails"
 grep -q "pipeline.json: fields.firstName" "$TEST_TMP/out"; ok $? "naming the file and the key"

@@ -1,6 +1,6 @@
 /*
  * Unit tests: transform conversions (dates, money, custom field types, email
- * and currency syntax), pipeline validation messages, overrides.csv parsing,
+ * and currency syntax), pipeline validation messages,
  * the mapping rules of transform_records on small inline extracts, and that
  * the streamed stage (transform_write over a staging repo) writes the same
  * bytes as transform_records.
@@ -14,6 +14,7 @@
 
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "base/syntax.h"
 #include "store/pipeline.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
@@ -58,14 +59,14 @@ static void test_dates(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[11];
-		int rc = transform_date(cases[i].in, out);
+		int rc = syntax_date(cases[i].in, out);
 
 		if (cases[i].out)
 			is_str(rc == 0 ? out : "(error)", cases[i].out, cases[i].in);
 		else
 			ok(rc == ERR_INVALID, "'%s' is not a date", cases[i].in);
 	}
-	ok(transform_date(NULL, (char[11]){ 0 }) == ERR_INVALID, "NULL is not a date");
+	ok(syntax_date(NULL, (char[11]){ 0 }) == ERR_INVALID, "NULL is not a date");
 }
 
 static void test_money(void)
@@ -120,39 +121,37 @@ static void test_money(void)
 	   "too small a buffer is an error, not truncation");
 	json_decref(v);
 
-	ok(transform_amount_valid("85000") && transform_amount_valid("85000.50") &&
-		   transform_amount_valid("0.5"),
+	ok(syntax_amount_valid("85000") && syntax_amount_valid("85000.50") &&
+		   syntax_amount_valid("0.5"),
 	   "plain decimal amounts are valid");
-	ok(!transform_amount_valid("-5") && !transform_amount_valid("1e6") &&
-		   !transform_amount_valid("85,000") && !transform_amount_valid("85000.") &&
-		   !transform_amount_valid(".5") && !transform_amount_valid(""),
+	ok(!syntax_amount_valid("-5") && !syntax_amount_valid("1e6") &&
+		   !syntax_amount_valid("85,000") && !syntax_amount_valid("85000.") &&
+		   !syntax_amount_valid(".5") && !syntax_amount_valid(""),
 	   "signs, exponents, separators and bare dots are not");
 }
 
 static void test_syntax(void)
 {
-	ok(transform_email_valid("olivia@example.com"), "plain email");
-	ok(transform_email_valid("o.r+hr@mail.example.co.uk"), "dots and plus in the local part");
-	ok(transform_email_valid("zoë@exämple.com"), "UTF-8 in an email");
-	ok(!transform_email_valid("olivia"), "no @");
-	ok(!transform_email_valid("olivia@localhost"), "no dot in the domain");
-	ok(!transform_email_valid("@example.com"), "empty local part");
-	ok(!transform_email_valid("a@@example.com") && !transform_email_valid("a@b@example.com"),
+	ok(syntax_email_valid("olivia@example.com"), "plain email");
+	ok(syntax_email_valid("o.r+hr@mail.example.co.uk"), "dots and plus in the local part");
+	ok(syntax_email_valid("zoë@exämple.com"), "UTF-8 in an email");
+	ok(!syntax_email_valid("olivia"), "no @");
+	ok(!syntax_email_valid("olivia@localhost"), "no dot in the domain");
+	ok(!syntax_email_valid("@example.com"), "empty local part");
+	ok(!syntax_email_valid("a@@example.com") && !syntax_email_valid("a@b@example.com"),
 	   "two @");
-	ok(!transform_email_valid("ol ivia@example.com"), "space");
-	ok(!transform_email_valid("olivia@example..com") &&
-		   !transform_email_valid("olivia@.example.com"),
+	ok(!syntax_email_valid("ol ivia@example.com"), "space");
+	ok(!syntax_email_valid("olivia@example..com") && !syntax_email_valid("olivia@.example.com"),
 	   "empty domain label");
-	ok(!transform_email_valid("olivia@-example.com"), "label starting with '-'");
-	ok(!transform_email_valid(".olivia@example.com") &&
-		   !transform_email_valid("o..r@example.com"),
+	ok(!syntax_email_valid("olivia@-example.com"), "label starting with '-'");
+	ok(!syntax_email_valid(".olivia@example.com") && !syntax_email_valid("o..r@example.com"),
 	   "leading or doubled dot");
-	ok(!transform_email_valid(NULL), "NULL");
+	ok(!syntax_email_valid(NULL), "NULL");
 
-	ok(transform_currency_valid("GBP") && transform_currency_valid("EUR"), "GBP, EUR");
-	ok(!transform_currency_valid("gbp") && !transform_currency_valid("GB") &&
-		   !transform_currency_valid("GBPX") && !transform_currency_valid("G8P") &&
-		   !transform_currency_valid("") && !transform_currency_valid(NULL),
+	ok(syntax_currency_valid("GBP") && syntax_currency_valid("EUR"), "GBP, EUR");
+	ok(!syntax_currency_valid("gbp") && !syntax_currency_valid("GB") &&
+		   !syntax_currency_valid("GBPX") && !syntax_currency_valid("G8P") &&
+		   !syntax_currency_valid("") && !syntax_currency_valid(NULL),
 	   "lower case, wrong length, digits, empty are not ISO 4217 codes");
 }
 
@@ -375,12 +374,8 @@ static void test_pipeline_errors(void)
 		  "pipeline.json: customFields[0].from: give 'title' or 'id', not both" },
 		{ PL_HEAD
 		  "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": \"X\"}, "
-		  "\"to\": {\"customField\": \"X\", \"section\": \"pay\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].to.section: unknown section 'pay' (expected "
-		  "basics, jobRole, compensation or employment)" },
-		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
-			  "\"X\"}, \"to\": {\"customField\": \"X\"}, \"type\": \"text\"}]}",
-		  "pipeline.json: customFields[0].to.section: missing" },
+		  "\"to\": {\"customField\": \"X\", \"section\": \"\"}, \"type\": \"text\"}]}",
+		  "pipeline.json: customFields[0].to.section: expected a non-empty string" },
 		{ PL_HEAD "\"customFields\": [{\"from\": {\"object\": \"Candidate\", \"title\": "
 			  "\"X\"}, \"to\": {\"personField\": \"nickname\"}, \"type\": \"text\"}]}",
 		  "pipeline.json: customFields[0].to.personField: unknown Humaans target "
@@ -512,77 +507,29 @@ static void test_pipeline_custom_ok(void)
 	pipeline_free(p);
 }
 
-static void test_overrides(void)
+/* A Humaans section is whatever Humaans defines: any name parses, and none at all. */
+static void test_pipeline_sections(void)
 {
-	static const struct {
-		const char *csv, *msg;
-	} bad[] = {
-		{ "app_1,lastName,Smith\n",
-		  "overrides.csv: line 1: expected the header row 'application_id,field,value'" },
-		{ "application_id,field,value\napp_1,surname,Smith\n",
-		  "overrides.csv: line 2: unknown field 'surname' (expected firstName, middleName, "
-		  "lastName, personalEmail, personalPhoneNumber, employmentStartDate, jobTitle, "
-		  "department, reportingTo, location, salaryAmount, salaryCurrency)" },
-		{ "application_id,field,value\napp_1,lastName\n",
-		  "overrides.csv: line 2: expected 3 fields (application_id, field, value), got "
-		  "2" },
-		{ "application_id,field,value\napp_1,personalEmail,not-an-email\n",
-		  "overrides.csv: line 2: personalEmail value 'not-an-email' is not an email "
-		  "address" },
-		{ "application_id,field,value\napp_1,employmentStartDate,2026-02-30\n",
-		  "overrides.csv: line 2: employmentStartDate value '2026-02-30' is not a date "
-		  "YYYY-MM-DD" },
-		{ "application_id,field,value\napp_1,salaryAmount,\"85,000\"\n",
-		  "overrides.csv: line 2: salaryAmount value '85,000' is not a decimal amount such "
-		  "as 85000 or 85000.50" },
-		{ "application_id,field,value\napp_1,salaryCurrency,gbp\n",
-		  "overrides.csv: line 2: salaryCurrency value 'gbp' is not an ISO 4217 code such "
-		  "as GBP" },
-		{ "application_id,field,value\napp_1,lastName,\n",
-		  "overrides.csv: line 2: lastName is required and cannot be cleared" },
-		{ "application_id,field,value\napp_1,lastName,A\napp_1,lastName,B\n",
-		  "overrides.csv: line 3: duplicate override of lastName for application 'app_1' "
-		  "(also line 2)" },
-		{ "application_id,field,value\n,lastName,A\n",
-		  "overrides.csv: line 2: empty application_id" },
-	};
-	static const char good[] = "application_id,field,value\n"
-				   "app_2,lastName,van der Berg\n"
-				   "app_1,middleName,\n"
-				   "app_1,salaryAmount,85000.50\n";
-	struct overrides *ov = NULL;
+	static const char json[] = PL_HEAD
+		"\"customFields\": ["
+		"{\"from\": {\"object\": \"Candidate\", \"title\": \"A\"}, "
+		"\"to\": {\"customField\": \"A\", \"section\": \"personal\"}, \"type\": \"text\"},"
+		"{\"from\": {\"object\": \"Candidate\", \"title\": \"B\"}, "
+		"\"to\": {\"customField\": \"B\", \"section\": \"someCompanySection\"}, "
+		"\"type\": \"text\"},"
+		"{\"from\": {\"object\": \"Candidate\", \"title\": \"C\"}, "
+		"\"to\": {\"customField\": \"C\"}, \"type\": \"text\"}]}";
+	struct pipeline *p = NULL;
 	struct err e = ERR_INIT;
-	struct buf b = BUF_INIT;
-	json_t *apps;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err_clear(&e);
-		ok(overrides_parse(&ov, bad[i].csv, strlen(bad[i].csv), "overrides.csv", &e) ==
-				   ERR_INVALID &&
-			   !ov,
-		   "bad overrides %zu refused", i);
-		is_str(e.msg, bad[i].msg, bad[i].msg);
-	}
-	err_clear(&e);
-	ok(overrides_parse(&ov, good, strlen(good), "overrides.csv", &e) == 0,
-	   "good overrides parse: %s", e.msg);
-	is_int((long long)overrides_count(ov), 3, "three overrides");
-	apps = J("[{\"id\":\"app_1\"}]");
-	is_int((long long)overrides_describe(ov, apps, &b), 1,
-	       "one override matches no application");
-	is_str(b.data,
-	       "  app_2 lastName: van der Berg (no such hired application: ignored)\n"
-	       "  app_1 middleName: (cleared)\n"
-	       "  app_1 salaryAmount: 85000.50\n",
-	       "overrides described for the commit body");
-	json_decref(apps);
-	buf_release(&b);
-	overrides_free(ov);
-	ov = NULL;
-	ok(overrides_parse(&ov, "", 0, "overrides.csv", &e) == 0 && overrides_count(ov) == 0,
-	   "an empty overrides.csv holds nothing");
-	overrides_free(ov);
+	ok(pipeline_parse(&p, json, strlen(json), "pipeline.json", &e) == 0,
+	   "sections are not a closed list: %s", e.msg);
+	if (!p)
+		return;
+	ok(p->ncustom == 3 && strcmp(p->custom[0].section, "personal") == 0 &&
+		   strcmp(p->custom[1].section, "someCompanySection") == 0 && !p->custom[2].section,
+	   "personal, a company's own section, and none named");
+	pipeline_free(p);
 }
 
 static const char base_extract[] =
@@ -1201,8 +1148,8 @@ int main(void)
 	test_pipeline_default();
 	test_pipeline_errors();
 	test_pipeline_custom_ok();
+	test_pipeline_sections();
 	test_pipeline_doc_example();
-	test_overrides();
 	test_records();
 	test_records_custom();
 	test_determinism();

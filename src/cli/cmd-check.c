@@ -23,7 +23,7 @@ int cmd_check(int argc, char **argv, const struct config *cfg)
 	struct buf report = BUF_INIT;
 	struct err e = ERR_INIT;
 	char path[4096];
-	int missing = 0, status = EXIT_FAILURE_;
+	int missing = 0, problems = 0, status = EXIT_FAILURE_;
 
 	if (cli_wants_help(argc, argv, "check"))
 		return EXIT_OK;
@@ -52,6 +52,18 @@ int cmd_check(int argc, char **argv, const struct config *cfg)
 		goto out;
 	}
 	printf("all permissions the pipeline needs are granted\n");
+	buf_reset(&report);
+	if (check_custom_fields(ashby, humaans, p, &report, &problems, &e) < 0) {
+		fwrite(report.data, 1, report.len, stdout);
+		log_error("%s", e.msg);
+		goto out;
+	}
+	fwrite(report.data, 1, report.len, stdout);
+	if (problems) {
+		printf("%d custom field mapping%s cannot carry %s value: see above\n", problems,
+		       problems == 1 ? "" : "s", problems == 1 ? "its" : "their");
+		goto out;
+	}
 	status = EXIT_OK;
 out:
 	buf_release(&report);

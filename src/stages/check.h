@@ -30,6 +30,18 @@ struct pipeline;
 int check_credentials(struct http_client *ashby, struct http_client *humaans,
 		      const struct pipeline *p, struct buf *report, int *missing, struct err *e);
 
+/*
+ * The pipeline's mappings to Humaans custom fields against both systems' own
+ * definitions (check-custom.c): the Ashby field exists and reads as the
+ * declared type (customField.list); the Humaans field exists by name, once,
+ * in the section the pipeline names if it names one, and its Humaans type can
+ * take the value (/custom-fields: sections and types are Humaans', never a
+ * list of ours). One line per mapping appended to `report`, each problem with
+ * what to do; *problems counts them. Call it once the credentials pass.
+ */
+int check_custom_fields(struct http_client *ashby, struct http_client *humaans,
+			const struct pipeline *p, struct buf *report, int *problems, struct err *e);
+
 /* The Ashby modules every extract reads (NULL-terminated, static). */
 extern const char *const check_ashby_modules[];
 

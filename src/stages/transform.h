@@ -26,35 +26,13 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "store/overrides.h"
 #include "store/pipeline.h"
 
 struct run;
 struct staging;
 
-/* ---- overrides.csv ---- */
-
-/*
- * Reviewer corrections: rows "application_id,field,value" under a required
- * header row. Fields: firstName, middleName, lastName, personalEmail,
- * personalPhoneNumber, employmentStartDate, jobTitle, department, reportingTo
- * (the manager's email), location (a location name), salaryAmount,
- * salaryCurrency. An empty value clears an optional field. Values are checked
- * when parsed (email, date, amount, currency syntax); an unknown field, a bad
- * value or the same application and field twice is ERR_INVALID naming `what`
- * and the line.
- */
-struct overrides;
-
-int overrides_parse(struct overrides **out, const char *data, size_t len, const char *what,
-		    struct err *e);
-void overrides_free(struct overrides *ov);
-size_t overrides_count(const struct overrides *ov);
-/*
- * Append one line per override ("  <application id> <field>: <value>") to
- * `out`, marking those whose application is not among `applications` (an
- * array of Ashby applications, may be NULL). Returns how many matched none.
- */
-size_t overrides_describe(const struct overrides *ov, const json_t *applications, struct buf *out);
+/* overrides.csv is read by store/overrides.h: transform applies its field rows. */
 
 /* ---- the pure core ---- */
 
@@ -150,12 +128,7 @@ int transform_stage(struct run *r, struct err *e);
 
 /* A JSON number as a decimal string (see above). ERR_INVALID for a non-number or a non-finite value. */
 int transform_money(const json_t *v, char *out, size_t outlen);
-/* The calendar date at the start of an ISO-8601 date or date-time, validated; ERR_INVALID otherwise. */
-int transform_date(const char *s, char out[11]);
-bool transform_email_valid(const char *s);
-bool transform_currency_valid(const char *s);
-/* A plain decimal amount ("85000", "85000.50"), as accepted in overrides.csv. */
-bool transform_amount_valid(const char *s);
+/* Dates, e-mail addresses, currency codes and amounts: base/syntax.h. */
 
 /*
  * Convert one Ashby custom field value to the pipeline's type. `def` is the

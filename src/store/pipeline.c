@@ -48,8 +48,6 @@ static const char *const object_names[] = {
 	[PO_OFFER] = "Offer",
 };
 
-static const char *const sections[] = { "basics", "jobRole", "compensation", "employment", NULL };
-
 static const char *const periods[] = { "annual", "monthly", "hourly", NULL };
 
 /* Writable text fields of a Humaans person that the default table does not fill. */
@@ -367,16 +365,12 @@ static int parse_custom(struct pctx *c, struct pipeline *p, size_t i, const json
 				 "'personField'");
 			goto out;
 		}
+		/* The section is Humaans' own (its /custom-fields definition): any name, or
+		 * none; check compares it with Humaans, transform passes it along. */
 		if ((rc = get_str(c, sub, to, "customField", NULL, &pc->target)) < 0 ||
-		    (rc = get_str(c, sub, to, "section", NULL, &pc->section)) < 0)
+		    (json_object_get(to, "section") &&
+		     (rc = get_str(c, sub, to, "section", NULL, &pc->section)) < 0))
 			goto out;
-		if (index_of(sections, count_words(sections), pc->section) < 0) {
-			rc = bad(c, "",
-				 "%s.section: unknown section '%s' (expected basics, jobRole, "
-				 "compensation or employment)",
-				 sub, pc->section);
-			goto out;
-		}
 	}
 
 	type = json_object_get(v, "type");

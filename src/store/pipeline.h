@@ -2,16 +2,17 @@
  * pipeline: load and validate pipeline.json, the mapping from Ashby to Humaans.
  *
  * The format is documented in doc/pipeline.md. Validation is strict: an
- * unknown key, an unknown Ashby source or Humaans target, an unknown section
- * or type, a type conversion that cannot apply, a required field switched off
+ * unknown key, an unknown Ashby source or Humaans target, an unknown type, a type conversion that cannot apply, a required field switched off
  * and a duplicate key are all errors whose message names the file and the
  * offending key as a dotted path:
  *
  *   pipeline.json: fields.firstName.enabled: firstName is required and cannot be switched off
- *   pipeline.json: customFields[2].to.section: unknown section 'pay' (expected basics, jobRole, compensation or employment)
+ *   pipeline.json: customFields[2].type: unknown type 'string' (expected text, number, ...)
  *
  * What a pipeline cannot know (whether an Ashby custom field exists, and its
- * type) is checked by transform against extract/custom_fields.json.
+ * type) is checked by transform against extract/custom_fields.json; whether
+ * a Humaans custom field exists, its section and its type come from Humaans'
+ * own definitions (/custom-fields), which `check` compares with the mapping.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
@@ -62,7 +63,8 @@ struct pipeline_custom {
 	char *source_title; /* Ashby custom field title, or NULL (one of the two is set) */
 	bool to_person;	    /* target is a Humaans person field (else a Humaans custom field) */
 	char *target;	    /* person field name or Humaans custom field name */
-	char *section; /* custom field section (basics, jobRole, compensation, employment); NULL for a person field */
+	char *section; /* the Humaans section the pipeline names (any: Humaans defines them), or NULL
+			* (none named, or a person field); a cross-check, never a closed list */
 	enum pipeline_type type;
 	bool required;
 };
