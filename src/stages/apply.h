@@ -46,8 +46,10 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e);
 /*
  * Delete a new hire this tool created: `id` is an Ashby application id or a
  * Humaans person id found in the ledger. Refuses anyone not in the ledger or
- * whose status is not newHire. Journals every call, removes the hire from the
- * ledger and commits (stage delete).
+ * whose status is not newHire. Deletes what the tool uploaded and created for
+ * the hire (documents, then files, compensations, custom values), then the
+ * person; journals every call (404: already gone, not an error), removes the
+ * hire from the ledger and commits (stage delete).
  */
 int apply_delete_new_hire(struct run *r, const char *id, struct err *e);
 
