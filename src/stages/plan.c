@@ -22,6 +22,7 @@
 #include "store/ledger.h"
 #include "store/records.h"
 #include "store/rejects.h"
+#include "stages/plan-departures.h"
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
@@ -1124,6 +1125,7 @@ static void count_op(const json_t *op, struct plan_summary *c)
 		c->changes++;
 	else if (a && strcmp(a, "conflict") == 0)
 		c->conflicts++;
+	c->left_hired += plan_departure_attention(op);
 	c->warnings += (long)json_array_size(json_get_arr(op, "warnings"));
 }
 
@@ -1180,6 +1182,8 @@ static void render_op_text(const json_t *op, bool color, struct buf *out)
 	char sign = '?';
 	const char *col = "";
 
+	if (plan_departures_render(op, color, out))
+		return;
 	if (strcmp(a, "create") == 0) {
 		sign = '+';
 		col = C_GREEN;
@@ -1267,6 +1271,7 @@ static void render_tail_text(const struct plan_summary *c, const json_t *rejects
 		 c->creates, c->changes, c->conflicts,
 		 plural(c->conflicts, "conflict", "conflicts"), c->rejects, c->warnings,
 		 plural(c->warnings, "warning", "warnings"));
+	plan_departures_render_tail(c->left_hired, out);
 }
 
 void plan_render_text(const json_t *plan, bool color, struct buf *out)
@@ -1311,6 +1316,8 @@ static void csv_op(struct csv_writer *w, const json_t *op)
 			json_get_str(x, "after"));
 	if (json_get_str(op, "reason"))
 		csv_row(w, id, name, a, "", "", json_get_str(op, "reason"));
+	if (json_get_str(op, "command"))
+		csv_row(w, id, name, a, "command", "", json_get_str(op, "command"));
 	json_array_foreach (json_get_arr(op, "warnings"), j, x)
 		csv_row(w, id, name, "warning", "", "", json_string_value(x));
 }
@@ -1374,12 +1381,12 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
  * load/ledger.json with the pending lines folded in, as planning sees it (new
  * object, application -> entry), read through ledger.c an entry at a time.
  * Of each entry only what planning reads is kept (personId, documentIds,
- * createUncertain): the other ids, planRunId and stepsDone are dropped as it
+ * createUncertain, base): the other ids, planRunId and stepsDone are dropped as it
  * is read, so the ledger (3.3 MB of JSON at 10,000 hires) is never held whole.
  */
 static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 {
-	static const char *const keep[] = { "personId", "documentIds", "createUncertain" };
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain", "base" };
 	const char *k;
 	json_t *v;
 	void *tmp;
@@ -1454,11 +1461,12 @@ static int open_hires(struct staging *s, struct rec_reader **out, struct err *e)
 }
 
 /*
- * The first read: what the hires need from Humaans, how many there are, and
- * the person ids the ledger gives them (in file order, new array).
+ * The first read: what the hires need from Humaans, how many there are, the
+ * person ids the ledger gives them (in file order, new array) and the
+ * hires' application ids (into `ids`, id -> true).
  */
 static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_needs *needs,
-		      size_t *n, json_t **pids, struct err *e)
+		      size_t *n, json_t **pids, json_t *ids, struct err *e)
 {
 	json_t *h = NULL;
 	int rc;
@@ -1471,6 +1479,8 @@ static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_n
 		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
 
 		needs_add(h, needs);
+		if (id)
+			json_object_set_new(ids, id, json_true());
 		if (pid)
 			json_array_append_new(*pids, json_string(pid));
 		(*n)++;
@@ -1694,6 +1704,58 @@ static int plan_pass_write(struct planner *p, struct rec_reader *rd, const struc
 	return rc;
 }
 
+/* The hires that left Hired (plan-departures.h), after the hires' own operations. */
+static int plan_pass_departures(struct staging *s, const json_t *ledger, const json_t *ids,
+				const json_t *rejects, struct plan_out *po,
+				struct plan_summary *sum, struct err *e)
+{
+	json_t *ops = NULL, *op;
+	size_t i;
+	int rc = plan_departures_read(s, ledger, ids, rejects, &ops, e);
+
+	json_array_foreach (ops, i, op) {
+		if (rc < 0)
+			break;
+		count_op(op, sum);
+		rc = plan_out_op(po, op, e);
+	}
+	json_decref(ops);
+	return rc;
+}
+
+/* Commit plan/ with the counts as trailers; sets sum->committed (and r->committed when made). */
+static int plan_commit(struct run *r, struct plan_summary *sum, struct err *e)
+{
+	static const char *const paths[] = { "plan/", NULL };
+	static const char *const keys[] = { "Creates",	"Changes",  "Conflicts",
+					     "Set-Aside", "Warnings", "Left-Hired" };
+	const long v[] = { sum->creates,  sum->changes,	 sum->conflicts,
+			   sum->rejects, sum->warnings, sum->left_hired };
+	char c[6][32], oid[41];
+	struct trailer tr[6];
+	char *subject;
+	bool committed = false;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(c[i], sizeof(c[i]), "%ld", v[i]);
+		tr[i] = (struct trailer){ keys[i], c[i] };
+	}
+	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
+			    sum->creates, sum->changes, sum->conflicts,
+			    plural(sum->conflicts, "conflict", "conflicts"), sum->rejects);
+	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 6, oid, &committed,
+			    e);
+	free(subject);
+	if (rc < 0)
+		return rc;
+	sum->committed = committed;
+	if (committed)
+		r->committed = true;
+	return 0;
+}
+
 /* plan.txt on stdout: copied as written, or rendered again from plan.json in colour. */
 static int print_plan(struct staging *s, bool color, const struct plan_summary *sum,
 		      const json_t *rejects, struct err *e)
@@ -1737,7 +1799,6 @@ static int print_plan(struct staging *s, bool color, const struct plan_summary *
 
 int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e)
 {
-	static const char *const paths[] = { "plan/", NULL };
 	struct hstate hs;
 	struct plan_summary sum;
 	struct plan_needs needs;
@@ -1746,14 +1807,11 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	struct rec_reader *rd = NULL;
 	struct op_entry *entries = NULL;
 	size_t nhires = 0, nentries = 0, i;
-	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL;
-	char tsha[65], psha[65], extract[41], today[16], oid[41];
-	char c1[32], c2[32], c3[32], c4[32], c5[32];
-	struct trailer tr[5];
-	char *subject = NULL;
+	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL, *ids = json_object();
+	char tsha[65], psha[65], extract[41], today[16];
 	time_t now = time(NULL);
 	struct tm tm;
-	bool committed = false, have_extract;
+	bool have_extract;
 	int rc;
 
 	memset(&hs, 0, sizeof(hs));
@@ -1782,7 +1840,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	else if (rc < 0)
 		goto out;
 
-	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, e)) < 0)
+	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, ids, e)) < 0)
 		goto out;
 	/* Read Humaans only when there is something to match. */
 	if (nhires && (rc = read_humaans(r, &needs, pids, &hs, e)) < 0)
@@ -1807,34 +1865,19 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		goto out;
 	json_decref(basis);
 	basis = NULL;
-	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0 ||
+	    (rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
 	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
 		goto out;
 	sum.read_humaans = nhires > 0;
-	snprintf(c1, sizeof(c1), "%ld", sum.creates);
-	snprintf(c2, sizeof(c2), "%ld", sum.changes);
-	snprintf(c3, sizeof(c3), "%ld", sum.conflicts);
-	snprintf(c4, sizeof(c4), "%ld", sum.rejects);
-	snprintf(c5, sizeof(c5), "%ld", sum.warnings);
-	tr[0] = (struct trailer){ "Creates", c1 };
-	tr[1] = (struct trailer){ "Changes", c2 };
-	tr[2] = (struct trailer){ "Conflicts", c3 };
-	tr[3] = (struct trailer){ "Set-Aside", c4 };
-	tr[4] = (struct trailer){ "Warnings", c5 };
-	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
-			    sum.creates, sum.changes, sum.conflicts,
-			    plural(sum.conflicts, "conflict", "conflicts"), sum.rejects);
-	if ((rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 5, oid,
-				 &committed, e)) < 0)
+	if ((rc = plan_commit(r, &sum, e)) < 0)
 		goto out;
-	sum.committed = committed;
-	if (committed)
-		r->committed = true;
 	r->counts.planned = sum.creates + sum.changes;
 	r->counts.conflicts = sum.conflicts;
 	r->counts.rejected = sum.rejects;
+	r->counts.left_hired = sum.left_hired;
 	run_stage_done(r, "plan");
 	if (!o || o->print) {
 		bool color = o && (o->color > 0 || (o->color < 0 && isatty(STDOUT_FILENO)));
@@ -1844,11 +1887,11 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	}
 	log_info("plan: %ld to create, %ld to change, %ld %s, %ld set aside%s", sum.creates,
 		 sum.changes, sum.conflicts, plural(sum.conflicts, "conflict", "conflicts"),
-		 sum.rejects, committed ? "" : " (unchanged)");
+		 sum.rejects, sum.committed ? "" : " (unchanged)");
 	if (out)
 		*out = sum;
 out:
-	free(subject);
+	json_decref(ids);
 	plan_out_release(&po);
 	for (i = 0; i < nentries; i++)
 		free(entries[i].id);

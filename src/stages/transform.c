@@ -552,6 +552,7 @@ struct override {
 struct overrides {
 	struct override *v;
 	size_t n, cap;
+	json_t *acks; /* "<application id>" -> ["left-hired"]: acknowledgement rows (plan's) */
 	bool header_seen;
 	const char *what;
 };
@@ -572,6 +573,32 @@ static char *trim_dup(const char *s)
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
 	return xstrndup(s, n);
+}
+
+/*
+ * An acknowledgement row "<application id>,acknowledge,left-hired": not a
+ * correction of the hire but a reviewer's word to plan (stages/plan.h), kept
+ * apart from the overrides so transform ignores it. Only that value is known.
+ */
+static int override_ack(struct overrides *ov, const char *app, const char *value, size_t line,
+			struct err *e)
+{
+	json_t *list;
+
+	if (strcmp(value, OVERRIDE_ACK_LEFT_HIRED) != 0)
+		return err_set(e, ERR_INVALID,
+			       "%s: line %zu: acknowledge value '%s' is not " OVERRIDE_ACK_LEFT_HIRED,
+			       ov->what, line, value);
+	if (!ov->acks)
+		ov->acks = json_object();
+	list = json_object_get(ov->acks, app);
+	if (!list) {
+		list = json_array();
+		json_object_set_new(ov->acks, app, list);
+	}
+	if (!json_array_size(list))
+		json_array_append_new(list, json_string(value));
+	return 0;
 }
 
 static int override_row(void *ctx, char **fields, size_t nfields, size_t line, struct err *e)
@@ -606,6 +633,10 @@ static int override_row(void *ctx, char **fields, size_t nfields, size_t line, s
 		rc = err_set(e, ERR_INVALID, "%s: line %zu: empty application_id", ov->what, line);
 		goto out;
 	}
+	if (strcmp(field, OVERRIDE_ACKNOWLEDGE) == 0) {
+		rc = override_ack(ov, o.app_id, value, line, e);
+		goto out;
+	}
 	for (i = 0; i < OV__COUNT; i++)
 		if (strcmp(slot_names[i], field) == 0)
 			o.slot = (int)i;
@@ -614,6 +645,7 @@ static int override_row(void *ctx, char **fields, size_t nfields, size_t line, s
 
 		for (i = 0; i < OV__COUNT; i++)
 			buf_addf(&b, "%s%s", i ? ", " : "", slot_names[i]);
+		buf_adds(&b, " or " OVERRIDE_ACKNOWLEDGE);
 		rc = err_set(e, ERR_INVALID, "%s: line %zu: unknown field '%s' (expected %s)",
 			     ov->what, line, field, b.data);
 		buf_release(&b);
@@ -706,7 +738,21 @@ void overrides_free(struct overrides *ov)
 		free(ov->v[i].value);
 	}
 	free(ov->v);
+	json_decref(ov->acks);
 	free(ov);
+}
+
+bool overrides_acknowledged(const struct overrides *ov, const char *app_id, const char *what)
+{
+	const json_t *v;
+	size_t i;
+
+	if (!ov || !ov->acks || !app_id)
+		return false;
+	json_array_foreach (json_object_get(ov->acks, app_id), i, v)
+		if (strcmp(json_string_value(v), what) == 0)
+			return true;
+	return false;
 }
 
 size_t overrides_count(const struct overrides *ov)

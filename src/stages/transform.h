@@ -42,13 +42,22 @@ struct staging;
  * when parsed (email, date, amount, currency syntax); an unknown field, a bad
  * value or the same application and field twice is ERR_INVALID naming `what`
  * and the line.
+ *
+ * The row "<application id>,acknowledge,left-hired" is not an override: it
+ * acknowledges that a created hire left Hired (plan reads it through
+ * overrides_acknowledged()); transform accepts and ignores it, and it is not
+ * counted or described below. Another acknowledge value is ERR_INVALID.
  */
+#define OVERRIDE_ACKNOWLEDGE "acknowledge"
+#define OVERRIDE_ACK_LEFT_HIRED "left-hired"
 struct overrides;
 
 int overrides_parse(struct overrides **out, const char *data, size_t len, const char *what,
 		    struct err *e);
 void overrides_free(struct overrides *ov);
 size_t overrides_count(const struct overrides *ov);
+/* Whether a row "<app_id>,acknowledge,<what>" was given (`ov` may be NULL). */
+bool overrides_acknowledged(const struct overrides *ov, const char *app_id, const char *what);
 /*
  * Append one line per override ("  <application id> <field>: <value>") to
  * `out`, marking those whose application is not among `applications` (an

@@ -181,7 +181,7 @@ static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage
 
 int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 {
-	char poid[41], aoid[41], applied[48], failed[32], tsha[65], psha[65];
+	char poid[41], aoid[41], applied[48], failed[32], left[32], tsha[65], psha[65];
 	struct buf b = BUF_INIT;
 	json_t *basis = NULL;
 	int rc;
@@ -206,6 +206,11 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 		return rc;
 	err_clear(e);
 	if (!poid[0])
+		return 0;
+	/* Created hires that left Hired need attention every night: plan again to say so. */
+	if ((rc = commit_trailer(r->stg, poid, "Left-Hired", left, sizeof(left), e)) < 0)
+		return rc;
+	if (left[0] && strcmp(left, "0") != 0)
 		return 0;
 	/* Only the basis: the operations are not read. */
 	if ((rc = apply_plan_open(r->stg, poid, "the applied plan's commit", &b, &basis, NULL, e)) <
