@@ -1720,6 +1720,10 @@ static int plan_pass_departures(struct staging *s, const json_t *ledger, const j
 		rc = plan_out_op(po, op, e);
 	}
 	json_decref(ops);
+	if (rc == 0 && sum->left_hired)
+		log_warn("plan: %ld created %s no longer Hired in Ashby: delete or acknowledge "
+			 "(plan/plan.txt gives the command)",
+			 sum->left_hired, plural(sum->left_hired, "hire is", "hires are"));
 	return rc;
 }
 
