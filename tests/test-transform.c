@@ -507,7 +507,10 @@ static void test_overrides(void)
 		{ "application_id,field,value\napp_1,surname,Smith\n",
 		  "overrides.csv: line 2: unknown field 'surname' (expected firstName, middleName, "
 		  "lastName, personalEmail, personalPhoneNumber, employmentStartDate, jobTitle, "
-		  "department, reportingTo, location, salaryAmount, salaryCurrency)" },
+		  "department, reportingTo, location, salaryAmount, salaryCurrency or "
+		  "acknowledge)" },
+		{ "application_id,field,value\napp_1,acknowledge,yes\n",
+		  "overrides.csv: line 2: acknowledge value 'yes' is not left-hired" },
 		{ "application_id,field,value\napp_1,lastName\n",
 		  "overrides.csv: line 2: expected 3 fields (application_id, field, value), got "
 		  "2" },
@@ -534,7 +537,9 @@ static void test_overrides(void)
 	static const char good[] = "application_id,field,value\n"
 				   "app_2,lastName,van der Berg\n"
 				   "app_1,middleName,\n"
-				   "app_1,salaryAmount,85000.50\n";
+				   "app_1,salaryAmount,85000.50\n"
+				   "app_9,acknowledge,left-hired\n"
+				   "app_9,acknowledge,left-hired\n";
 	struct overrides *ov = NULL;
 	struct err e = ERR_INIT;
 	struct buf b = BUF_INIT;
@@ -552,7 +557,10 @@ static void test_overrides(void)
 	err_clear(&e);
 	ok(overrides_parse(&ov, good, strlen(good), "overrides.csv", &e) == 0,
 	   "good overrides parse: %s", e.msg);
-	is_int((long long)overrides_count(ov), 3, "three overrides");
+	is_int((long long)overrides_count(ov), 3, "three overrides (acknowledgements are not)");
+	ok(overrides_acknowledged(ov, "app_9", "left-hired"), "app_9 acknowledged as left Hired");
+	ok(!overrides_acknowledged(ov, "app_1", "left-hired"), "app_1 not acknowledged");
+	ok(!overrides_acknowledged(NULL, "app_9", "left-hired"), "no overrides: none acknowledged");
 	apps = J("[{\"id\":\"app_1\"}]");
 	is_int((long long)overrides_describe(ov, apps, &b), 1,
 	       "one override matches no application");

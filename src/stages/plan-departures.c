@@ -76,8 +76,8 @@ static json_t *left_hired_op(const char *app, const json_t *entry, const json_t 
 		reason = xasprintf("%s; acknowledged in overrides.csv: Humaans keeps new hire %s",
 				   why, pid);
 	else
-		reason = xasprintf("%s; Humaans still holds new hire %s: nothing was deleted",
-				   why, pid);
+		reason = xasprintf("%s; Humaans still holds new hire %s: nothing was deleted", why,
+				   pid);
 	json_set_str(op, "name", name);
 	json_set_str(op, "personId", pid);
 	json_object_set_new(op, "reason", json_string(reason));

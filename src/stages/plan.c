@@ -1731,9 +1731,9 @@ static int plan_pass_departures(struct staging *s, const json_t *ledger, const j
 static int plan_commit(struct run *r, struct plan_summary *sum, struct err *e)
 {
 	static const char *const paths[] = { "plan/", NULL };
-	static const char *const keys[] = { "Creates",	"Changes",  "Conflicts",
-					     "Set-Aside", "Warnings", "Left-Hired" };
-	const long v[] = { sum->creates,  sum->changes,	 sum->conflicts,
+	static const char *const keys[] = { "Creates",	 "Changes",  "Conflicts",
+					    "Set-Aside", "Warnings", "Left-Hired" };
+	const long v[] = { sum->creates, sum->changes,	sum->conflicts,
 			   sum->rejects, sum->warnings, sum->left_hired };
 	char c[6][32], oid[41];
 	struct trailer tr[6];
@@ -1749,8 +1749,7 @@ static int plan_commit(struct run *r, struct plan_summary *sum, struct err *e)
 	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
 			    sum->creates, sum->changes, sum->conflicts,
 			    plural(sum->conflicts, "conflict", "conflicts"), sum->rejects);
-	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 6, oid, &committed,
-			    e);
+	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, 6, oid, &committed, e);
 	free(subject);
 	if (rc < 0)
 		return rc;

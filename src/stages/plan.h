@@ -30,7 +30,7 @@ struct plan_opts {
 
 struct plan_summary {
 	long creates, changes, conflicts, rejects, warnings;
-	long left_hired; /* created hires no longer Hired, not acknowledged (plan-departures.h) */
+	long left_hired;   /* created hires no longer Hired, not acknowledged (plan-departures.h) */
 	bool read_humaans; /* false when there was nothing to plan */
 	bool committed;
 };

@@ -28,9 +28,9 @@ struct run_counts {
 	long planned;	    /* operations in the plan (creates + changes) */
 	long conflicts;
 	long left_hired; /* created hires no longer Hired, not acknowledged: need attention */
-	long created; /* hires created in Humaans by apply */
-	long changed; /* hires changed by apply */
-	long failed;  /* hires whose apply failed */
+	long created;	 /* hires created in Humaans by apply */
+	long changed;	 /* hires changed by apply */
+	long failed;	 /* hires whose apply failed */
 	long deleted;
 };
 

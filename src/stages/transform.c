@@ -586,9 +586,10 @@ static int override_ack(struct overrides *ov, const char *app, const char *value
 	json_t *list;
 
 	if (strcmp(value, OVERRIDE_ACK_LEFT_HIRED) != 0)
-		return err_set(e, ERR_INVALID,
-			       "%s: line %zu: acknowledge value '%s' is not " OVERRIDE_ACK_LEFT_HIRED,
-			       ov->what, line, value);
+		return err_set(
+			e, ERR_INVALID,
+			"%s: line %zu: acknowledge value '%s' is not " OVERRIDE_ACK_LEFT_HIRED,
+			ov->what, line, value);
 	if (!ov->acks)
 		ov->acks = json_object();
 	list = json_object_get(ov->acks, app);
