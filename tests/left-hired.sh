@@ -117,6 +117,13 @@ last_tag | grep -qx 'Hires-Left-Hired: 0'; ok $? "acknowledged: the run tag coun
 grep -q 'acknowledge' "$S/transform/new_hires.json"; is $? 1 "transform ignores the acknowledgement row"
 is "$(writes_since "$h")" "" "acknowledged: nothing written to Humaans"
 a2h -C "$S" run >/dev/null 2>&1; is $? 0 "the next night: exit 0"
+# The acknowledgement withdrawn: asked again at once, though no transformed hire changed.
+cp "$S/overrides.csv" "$TEST_TMP/overrides.ack"
+printf 'application_id,field,value\n%s,lastName,Ciccone\n' "$MADONNA" >"$S/overrides.csv"
+a2h -C "$S" run >/dev/null 2>&1; is $? 3 "acknowledgement removed: exit 3 again"
+grep -q "^! left-hired $OLIVIA " "$S/plan/plan.txt"; ok $? "acknowledgement removed: flagged again"
+cp "$TEST_TMP/overrides.ack" "$S/overrides.csv"
+a2h -C "$S" run >/dev/null 2>&1; is $? 0 "acknowledged again: exit 0"
 
 # ---- the printed command deletes her, with her documents and files ------------------------------
 # Humaans already lost one record of hers (removed by hand): a 404 is not an error.

@@ -55,8 +55,9 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e);
 
 /*
  * Whether `run` may skip planning (DESIGN.md): the latest plan was computed
- * from the current transform/new_hires.json and pipeline.json, and the latest
- * apply carried it out with no failure left to retry, and that plan flagged no
+ * from the current transform/new_hires.json, pipeline.json and overrides.csv
+ * (whose acknowledgement rows change no transformed hire), the latest apply
+ * carried it out with no failure left to retry, and that plan flagged no
  * created hire as left Hired (its Left-Hired trailer: those are reported every
  * night until deleted or acknowledged). Reads only the staging repo.
  */

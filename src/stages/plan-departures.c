@@ -220,6 +220,18 @@ out:
 	return rc;
 }
 
+int plan_departures_overrides_sha(struct staging *s, char out[65], struct err *e)
+{
+	int rc = staging_sha256(s, "overrides.csv", out, NULL, e);
+
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		out[0] = '\0';
+		rc = 0;
+	}
+	return rc;
+}
+
 bool plan_departure_attention(const json_t *op)
 {
 	const char *a = json_get_str(op, "action");

@@ -61,6 +61,13 @@ json_t *plan_departures(const struct plan_departures_in *in);
 int plan_departures_read(struct staging *s, const json_t *ledger, const json_t *hire_ids,
 			 const json_t *rejects, json_t **out, struct err *e);
 
+/*
+ * The SHA-256 of overrides.csv ("" when absent), for plan.json's basis
+ * ("overridesSha256"): an acknowledgement row changes no transformed hire, so
+ * `run` must see the file itself change to plan again rather than skip.
+ */
+int plan_departures_overrides_sha(struct staging *s, char out[65], struct err *e);
+
 /* Whether `op` needs attention: a left-hired operation not acknowledged. */
 bool plan_departure_attention(const json_t *op);
 

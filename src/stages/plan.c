@@ -1811,7 +1811,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	struct op_entry *entries = NULL;
 	size_t nhires = 0, nentries = 0, i;
 	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL, *ids = json_object();
-	char tsha[65], psha[65], extract[41], today[16];
+	char tsha[65], psha[65], osha[65], extract[41], today[16];
 	time_t now = time(NULL);
 	struct tm tm;
 	bool have_extract;
@@ -1830,7 +1830,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	}
 	if (rc < 0 || (rc = open_hires(r->stg, &rd, e)) < 0)
 		goto out;
-	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
+	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0 ||
+	    (rc = plan_departures_overrides_sha(r->stg, osha, e)) < 0)
 		goto out;
 	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
 	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
@@ -1862,6 +1863,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 			    have_extract ? json_string(extract) : json_null());
 	json_object_set_new(basis, "transformSha256", json_string(tsha));
 	json_object_set_new(basis, "pipelineSha256", json_string(psha));
+	json_object_set_new(basis, "overridesSha256", json_string(osha));
 	json_array_clear(p.absent);
 
 	if ((rc = plan_out_begin(r->stg, &po, basis, e)) < 0)

@@ -181,7 +181,7 @@ static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage
 
 int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 {
-	char poid[41], aoid[41], applied[48], failed[32], left[32], tsha[65], psha[65];
+	char poid[41], aoid[41], applied[48], failed[32], left[32], tsha[65], psha[65], osha[65];
 	struct buf b = BUF_INIT;
 	json_t *basis = NULL;
 	int rc;
@@ -226,7 +226,18 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	}
 	if (rc < 0)
 		goto out;
-	*settled = json_get_str(basis, "transformSha256") &&
+	/* overrides.csv as the plan saw it ("" absent): its acknowledgement rows are plan's. */
+	rc = staging_sha256(r->stg, "overrides.csv", osha, NULL, e);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		osha[0] = '\0';
+		rc = 0;
+	} else if (rc < 0) {
+		goto out;
+	}
+	*settled = json_get_str(basis, "overridesSha256") &&
+		   strcmp(json_get_str(basis, "overridesSha256"), osha) == 0 &&
+		   json_get_str(basis, "transformSha256") &&
 		   strcmp(json_get_str(basis, "transformSha256"), tsha) == 0 &&
 		   json_get_str(basis, "pipelineSha256") &&
 		   strcmp(json_get_str(basis, "pipelineSha256"), psha) == 0;
