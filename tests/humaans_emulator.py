@@ -60,7 +60,9 @@ personalEmail and employmentStartDate, an active person also email. personalEmai
 unique ignoring case. Dates are YYYY-MM-DD (a real calendar day). Unknown fields and read-only
 fields (id, createdAt, updatedAt) in a write are a 400. A person may hold one custom value per
 custom field (a second POST is a 400: PATCH it). Deleting a person removes their job roles,
-compensations, documents and custom values.
+compensations, documents and custom values, but not the files uploaded for their documents (a file
+names no person; as in the real API, presumably, it stays until DELETE /files/:id removes it).
+DELETE /documents/:id and DELETE /files/:id remove one record (404 once it is gone).
 
 Request log (--requests, and GET /_emulator/requests): one JSON object per /api request, in
 arrival order: {"seq", "method", "path", "query" (name -> list of values), "rawQuery",
@@ -689,6 +691,7 @@ class Emulator:
     def delete_person(self, pid):
         self.unindex_person(self.get_or_404("people", pid))
         del self.state["people"][pid]
+        # Files are not the person's records: they outlive the person (see the docstring).
         for res in ("jobRoles", "compensations", "documents", "customValues"):
             for rid in [r["id"] for r in self.state[res].values() if r.get("personId") == pid]:
                 del self.state[res][rid]

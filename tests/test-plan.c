@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/jsonutil.h"
+#include "stages/plan/plan-departures.h"
 #include "stages/plan.h"
 #include "tap.h"
 
@@ -542,6 +543,87 @@ static void test_empty(void)
 	json_decref(hires);
 }
 
+/* Hires that left Hired: which ledger entries and departures become operations, and how they read. */
+static void test_departures(void)
+{
+	json_t *ledger =
+		J("{\"app_a\": {\"personId\": \"p_a\", \"base\": {\"person\":"
+		  " {\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}}},"
+		  " \"app_b\": {\"personId\": \"p_b\"},"
+		  " \"app_c\": {\"personId\": \"p_c\"}, \"app_d\": {\"personId\": \"p_d\"},"
+		  " \"app_e\": {\"personId\": \"p_e\"}, \"app_f\": {\"createUncertain\": true},"
+		  " \"app_g\": {\"personId\": \"p_g\"}}");
+	json_t *ids = J("{\"app_c\": true}"), *rejects = J("[{\"id\": \"app_d\"}]");
+	json_t *tomb = J("{\"app_e\": {\"date\": \"2026-01-01\"}, \"app_y\": {}}");
+	json_t *acks = J("{\"app_g\": true}");
+	json_t *departed =
+		J("[{\"id\": \"app_a\", \"status\": \"Archived\", \"reason\": \"left Hired\"},"
+		  " {\"id\": \"app_x\", \"status\": null, \"reason\": \"application_not_found\"},"
+		  " {\"id\": \"app_y\", \"status\": \"Archived\"}]");
+	struct plan_departures_in in = { ledger, ids, rejects, tomb, acks, departed };
+	json_t *ops = plan_departures(&in), *plan, *op;
+	struct plan_summary c;
+	struct buf txt = BUF_INIT, csv = BUF_INIT;
+	char got[256] = "";
+	size_t i;
+
+	json_array_foreach (ops, i, op)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s:%s ",
+			 json_get_str(op, "id"), json_get_str(op, "action"));
+	is_str(got, "app_a:left-hired app_b:left-hired app_g:left-hired app_x:departed ",
+	       "departures: the created hires gone from the hires, and one that left before "
+	       "creation");
+	op = json_array_get(ops, 0);
+	is_str(json_get_str(op, "name"), "Ada Lovelace", "the name comes from the ledger's base");
+	is_str(json_get_str(op, "command"), "ashby2humaans delete-new-hire app_a",
+	       "the exact command");
+	is_str(json_get_str(op, "reason"),
+	       "no longer Hired in Ashby (status now Archived): left Hired; Humaans still holds "
+	       "new "
+	       "hire p_a: nothing was deleted",
+	       "the reason names the status and the person");
+	ok(json_get_str(json_array_get(ops, 1), "name") == NULL, "no base: no name, only the id");
+	ok(plan_departure_attention(op) && plan_departure_attention(json_array_get(ops, 1)) &&
+		   !plan_departure_attention(json_array_get(ops, 2)) &&
+		   !plan_departure_attention(json_array_get(ops, 3)),
+	   "the unacknowledged left-hired need attention, the others not");
+	plan = json_object();
+	json_object_set(plan, "operations", ops);
+	plan_count(plan, &c);
+	is_int(c.left_hired, 2, "two counted as left Hired");
+	plan_render_text(plan, false, &txt);
+	ok(has_line(txt.data, "! left-hired app_a Ada Lovelace (Humaans p_a): no longer Hired",
+		    NULL),
+	   "plan.txt: a '!' line");
+	ok(has_line(txt.data, "    to delete it from Humaans: ashby2humaans delete-new-hire app_a",
+		    NULL),
+	   "plan.txt: the command line");
+	ok(has_line(txt.data,
+		    "* left-hired app_g (Humaans p_g): ", "acknowledged in overrides.csv"),
+	   "plan.txt: an acknowledged one is informational");
+	ok(has_line(txt.data,
+		    "* departed app_x: left the creates: no longer visible in Ashby: "
+		    "application_not_found before",
+		    NULL),
+	   "plan.txt: a departed line says why");
+	ok(has_line(txt.data, "Left Hired: 2 created hires are no longer Hired", NULL),
+	   "plan.txt: the closing count");
+	plan_render_csv(plan, &csv);
+	ok(strstr(csv.data, "app_a,Ada Lovelace,left-hired,command,\"\",ashby2humaans "
+			    "delete-new-hire app_a\n") != NULL,
+	   "changes.csv: the command row");
+	buf_release(&txt);
+	buf_release(&csv);
+	json_decref(plan);
+	json_decref(ops);
+	json_decref(ledger);
+	json_decref(ids);
+	json_decref(rejects);
+	json_decref(tomb);
+	json_decref(acks);
+	json_decref(departed);
+}
+
 int main(void)
 {
 	test_create();
@@ -551,5 +633,6 @@ int main(void)
 	test_warnings();
 	test_render();
 	test_empty();
+	test_departures();
 	return tap_done();
 }

@@ -23,6 +23,11 @@
  * - HUMAANS_ROUTE_FILES / HUMAANS_FILE_PART: the upload route is not public;
  *   we assume POST /files, multipart/form-data, one part "file", answering
  *   201 {id, filename, size}.
+ * - DELETE /documents/:id and DELETE /files/:id (delete-new-hire; not in
+ *   the contract) answer like every DELETE, 200 {id, deleted: true}, and 404
+ *   once the record is gone. Deleting a person may remove their documents
+ *   but is assumed to leave the uploaded files: delete-new-hire deletes the
+ *   documents, then the files, then the person.
  * - Validation failures: 400 per the reference, 422 per some sources; both
  *   decode to ERR_INVALID (HUMAANS_STATUS_VALIDATION_ALT).
  * - Rate limiting: no limit is published; we assume 429 with Retry-After in

@@ -46,15 +46,20 @@ int apply_stage(struct run *r, const struct apply_opts *o, struct err *e);
 /*
  * Delete a new hire this tool created: `id` is an Ashby application id or a
  * Humaans person id found in the ledger. Refuses anyone not in the ledger or
- * whose status is not newHire. Journals every call, removes the hire from the
- * ledger and commits (stage delete).
+ * whose status is not newHire. Deletes what the tool uploaded and created for
+ * the hire (documents, then files, compensations, custom values), then the
+ * person; journals every call (404: already gone, not an error), removes the
+ * hire from the ledger and commits (stage delete).
  */
 int apply_delete_new_hire(struct run *r, const char *id, struct err *e);
 
 /*
  * Whether `run` may skip planning (DESIGN.md): the latest plan was computed
- * from the current transform/new_hires.json and pipeline.json, and the latest
- * apply carried it out with no failure left to retry. Reads only the staging repo.
+ * from the current transform/new_hires.json, pipeline.json and overrides.csv
+ * (whose acknowledgement rows change no transformed hire), the latest apply
+ * carried it out with no failure left to retry, and that plan flagged no
+ * created hire as left Hired (its Left-Hired trailer: those are reported every
+ * night until deleted or acknowledged). Reads only the staging repo.
  */
 int apply_plan_settled(struct run *r, bool *settled, struct err *e);
 

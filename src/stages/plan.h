@@ -8,7 +8,8 @@
  * pure (no file, no network) so the unit tests drive them with hand-written
  * JSON. plan.json's shape is in doc/ARCHITECTURE.md; each operation also
  * carries "changes" ([{field, before, after}], what plan.txt and changes.csv
- * show) and a conflict its "reason".
+ * show) and a conflict its "reason". Created hires that left Hired and hires
+ * that left the creates are operations of their own (plan/plan-departures.h).
  */
 #ifndef PLAN_H
 #define PLAN_H
@@ -30,6 +31,7 @@ struct plan_opts {
 struct plan_summary {
 	long creates, changes, conflicts, rejects, warnings;
 	long field_conflicts; /* of the conflicts, the fields both sides changed */
+	long left_hired;      /* created hires no longer Hired, not acknowledged (plan/plan-departures.h) */
 	bool read_humaans;    /* false when there was nothing to plan */
 	bool committed;
 };

@@ -267,7 +267,7 @@ int run_end(struct run *r, int rc, struct err *e)
 	if (rc < 0) {
 		outcome = "failed";
 		status = EXIT_FAILURE_;
-	} else if ((c->rejected > 0 || c->owed > 0 || c->failed > 0) &&
+	} else if ((c->rejected > 0 || c->owed > 0 || c->failed > 0 || c->left_hired > 0) &&
 		   reports_set_aside(r->command)) {
 		outcome = "set-aside";
 		status = EXIT_SET_ASIDE;
@@ -287,11 +287,11 @@ int run_end(struct run *r, int rc, struct err *e)
 	}
 	buf_addf(&msg,
 		 "Hires-Extracted: %ld\nHires-Owed: %ld\nHires-Rejected: %ld\nHires-Planned: %ld\n"
-		 "Conflicts: %ld\n"
+		 "Conflicts: %ld\nHires-Left-Hired: %ld\n"
 		 "Hires-Created: %ld\nHires-Changed: %ld\nHires-Failed: %ld\nHires-Deleted: %ld\n"
 		 "Requests-Ashby: %lu\nRequests-Humaans: %lu\n",
-		 c->extracted, c->owed, c->rejected, c->planned, c->conflicts, c->created,
-		 c->changed, c->failed, c->deleted, req_a, req_h);
+		 c->extracted, c->owed, c->rejected, c->planned, c->conflicts, c->left_hired,
+		 c->created, c->changed, c->failed, c->deleted, req_a, req_h);
 	for (int i = 0; i < r->nstage_requests; i++) {
 		char title[16];
 

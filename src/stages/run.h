@@ -27,9 +27,10 @@ struct run_counts {
 	long owed_unstaged; /* of those, the ones not staged (not in `extracted`) */
 	long planned;	    /* operations in the plan (creates + changes) */
 	long conflicts;
-	long created; /* hires created in Humaans by apply */
-	long changed; /* hires changed by apply */
-	long failed;  /* hires whose apply failed */
+	long left_hired; /* created hires no longer Hired, not acknowledged: need attention */
+	long created;	 /* hires created in Humaans by apply */
+	long changed;	 /* hires changed by apply */
+	long failed;	 /* hires whose apply failed */
 	long deleted;
 };
 

@@ -18,7 +18,10 @@
 
 /* ------------------------------------------------------- delete-new-hire */
 
-/* One journaled DELETE; 404 counts as already gone. */
+/*
+ * One journaled DELETE (a begin and an end line); 404 counts as already gone
+ * (outcome "gone", not an error).
+ */
 static int delete_one(struct run *r, struct http_client *hc, const char *app, const char *op,
 		      const char *resource, const char *id, struct err *e)
 {
@@ -77,6 +80,7 @@ int apply_delete_new_hire(struct run *r, const char *id, struct err *e)
 		const char *list, *resource, *op;
 	} subs[] = {
 		{ "documentIds", "/documents", "deleteDocument" },
+		{ "fileIds", "/files", "deleteFile" },
 		{ "compensationIds", "/compensations", "deleteCompensation" },
 		{ "customValueIds", "/custom-values", "deleteCustomValue" },
 	};

@@ -27,8 +27,13 @@
  *    (nothing was created); 401/403 stop the run; anything else may or may
  *    not have reached Humaans.
  *  - DELETE /people/:id removes the person and their job roles; documents,
- *    compensations and custom values the tool created are deleted first with
- *    DELETE /<resource>/:id (404 = already gone).
+ *    files, compensations and custom values the tool created are deleted
+ *    first with DELETE /<resource>/:id (404 = already gone), documents before
+ *    the files they reference.
+ *  - DELETE /documents/:id and DELETE /files/:id exist (not in the contract:
+ *    an assumption, named with the other routes in apis/humaans.c). Deleting
+ *    a person is assumed not to delete the files uploaded for them (a file
+ *    names no person), so delete-new-hire removes them itself.
  */
 #ifndef APPLY_INT_H
 #define APPLY_INT_H

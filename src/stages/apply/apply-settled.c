@@ -181,7 +181,7 @@ static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage
 
 int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 {
-	char poid[41], aoid[41], applied[48], failed[32], tsha[65], psha[65];
+	char poid[41], aoid[41], applied[48], failed[32], left[32], tsha[65], psha[65], osha[65];
 	struct buf b = BUF_INIT;
 	json_t *basis = NULL;
 	int rc;
@@ -207,10 +207,14 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	err_clear(e);
 	if (!poid[0])
 		return 0;
-	/* Fields both sides changed wait on a person: such a plan is made again every night. */
-	if ((rc = commit_trailer(r->stg, poid, "Field-Conflicts", failed, sizeof(failed), e)) < 0)
+	/*
+	 * Fields both sides changed and created hires that left Hired wait on a
+	 * person: such a plan is made again every night, to say so.
+	 */
+	if ((rc = commit_trailer(r->stg, poid, "Field-Conflicts", failed, sizeof(failed), e)) < 0 ||
+	    (rc = commit_trailer(r->stg, poid, "Left-Hired", left, sizeof(left), e)) < 0)
 		return rc;
-	if (failed[0] && strcmp(failed, "0") != 0)
+	if ((failed[0] && strcmp(failed, "0") != 0) || (left[0] && strcmp(left, "0") != 0))
 		return 0;
 	/* Only the basis: the operations are not read. */
 	if ((rc = apply_plan_open(r->stg, poid, "the applied plan's commit", &b, &basis, NULL, e)) <
@@ -226,7 +230,18 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	}
 	if (rc < 0)
 		goto out;
-	*settled = json_get_str(basis, "transformSha256") &&
+	/* overrides.csv as the plan saw it ("" absent): its acknowledgement rows are plan's. */
+	rc = staging_sha256(r->stg, "overrides.csv", osha, NULL, e);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		osha[0] = '\0';
+		rc = 0;
+	} else if (rc < 0) {
+		goto out;
+	}
+	*settled = json_get_str(basis, "overridesSha256") &&
+		   strcmp(json_get_str(basis, "overridesSha256"), osha) == 0 &&
+		   json_get_str(basis, "transformSha256") &&
 		   strcmp(json_get_str(basis, "transformSha256"), tsha) == 0 &&
 		   json_get_str(basis, "pipelineSha256") &&
 		   strcmp(json_get_str(basis, "pipelineSha256"), psha) == 0;

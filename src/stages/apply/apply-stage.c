@@ -77,7 +77,10 @@ out:
 	return rc;
 }
 
-/* The plan's conflicts (into r->counts.conflicts) and hires to write (*nwork). */
+/*
+ * The plan's conflicts and created hires that left Hired unacknowledged (into
+ * r->counts.conflicts and left_hired: both need attention) and hires to write (*nwork).
+ */
 static int count_work(struct applier *ax, size_t *nwork, struct err *e)
 {
 	struct run *r = ax->r;
@@ -87,11 +90,15 @@ static int count_work(struct applier *ax, size_t *nwork, struct err *e)
 	*nwork = 0;
 	/* Assigned, not added to: under `run` the plan stage has counted them already. */
 	r->counts.conflicts = 0;
+	r->counts.left_hired = 0;
 	while ((rc = rec_reader_next(ax->ops, &op, NULL, e)) == 1) {
 		const char *a = json_get_str(op, "action");
 
 		if (a && strcmp(a, "conflict") == 0)
 			r->counts.conflicts++;
+		else if (a && strcmp(a, "left-hired") == 0 &&
+			 !json_is_true(json_object_get(op, "acknowledged")))
+			r->counts.left_hired++;
 		else if (apply_op_work(op))
 			(*nwork)++;
 		json_decref(op);

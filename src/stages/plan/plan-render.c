@@ -6,6 +6,7 @@
 
 #include "base/jsonutil.h"
 #include "base/text.h"
+#include "stages/plan/plan-departures.h"
 
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
@@ -26,6 +27,7 @@ void plan_count_op(const json_t *op, struct plan_summary *c)
 	/* Each field both sides changed needs a person, like a conflict. */
 	c->conflicts += (long)json_array_size(json_get_arr(op, "fieldConflicts"));
 	c->field_conflicts += (long)json_array_size(json_get_arr(op, "fieldConflicts"));
+	c->left_hired += plan_departure_attention(op);
 	c->warnings += (long)json_array_size(json_get_arr(op, "warnings"));
 }
 
@@ -100,6 +102,8 @@ void plan_render_op_text(const json_t *op, bool color, struct buf *out)
 	char sign = '?';
 	const char *col = "";
 
+	if (plan_departures_render(op, color, out))
+		return;
 	if (strcmp(a, "create") == 0) {
 		sign = '+';
 		col = C_GREEN;
@@ -192,6 +196,7 @@ void plan_render_tail_text(const struct plan_summary *c, const json_t *rejects, 
 		 c->creates, c->changes, c->conflicts,
 		 plan_plural(c->conflicts, "conflict", "conflicts"), c->rejects, c->warnings,
 		 plan_plural(c->warnings, "warning", "warnings"));
+	plan_departures_render_tail(c->left_hired, out);
 }
 
 void plan_render_text(const json_t *plan, bool color, struct buf *out)
@@ -239,6 +244,8 @@ void plan_csv_op(struct csv_writer *w, const json_t *op)
 			json_get_str(x, "humaans"), json_get_str(x, "ashby"));
 	if (json_get_str(op, "reason"))
 		csv_row(w, id, name, a, "", "", json_get_str(op, "reason"));
+	if (json_get_str(op, "command"))
+		csv_row(w, id, name, a, "command", "", json_get_str(op, "command"));
 	json_array_foreach (json_get_arr(op, "warnings"), j, x)
 		csv_row(w, id, name, "warning", "", "", json_string_value(x));
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "stages/plan/plan-int.h"
+#include "stages/plan/plan-departures.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,11 +131,12 @@ static int open_hires(struct staging *s, struct rec_reader **out, struct err *e)
 }
 
 /*
- * The first read: what the hires need from Humaans, how many there are, and
- * the person ids the ledger gives them (in file order, new array).
+ * The first read: what the hires need from Humaans, how many there are, the
+ * person ids the ledger gives them (in file order, new array) and the hires'
+ * application ids (into `ids`, id -> true).
  */
 static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_needs *needs,
-		      size_t *n, json_t **pids, struct err *e)
+		      size_t *n, json_t **pids, json_t *ids, struct err *e)
 {
 	json_t *h = NULL;
 	int rc;
@@ -147,6 +149,8 @@ static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_n
 		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
 
 		plan_needs_add(h, needs);
+		if (id)
+			json_object_set_new(ids, id, json_true());
 		if (pid)
 			json_array_append_new(*pids, json_string(pid));
 		(*n)++;
@@ -285,13 +289,37 @@ static int plan_pass_write(struct planner *p, struct rec_reader *rd, const struc
 	return rc;
 }
 
+/* The hires that left Hired (plan-departures.h), after the hires' own operations. */
+static int plan_pass_departures(struct staging *s, const json_t *ledger, const json_t *ids,
+				const json_t *rejects, struct plan_out *po,
+				struct plan_summary *sum, struct err *e)
+{
+	json_t *ops = NULL, *op;
+	size_t i;
+	int rc = plan_departures_read(s, ledger, ids, rejects, &ops, e);
+
+	json_array_foreach (ops, i, op) {
+		if (rc < 0)
+			break;
+		plan_count_op(op, sum);
+		rc = plan_out_op(po, op, e);
+	}
+	json_decref(ops);
+	if (rc == 0 && sum->left_hired)
+		log_warn("plan: %ld created %s no longer Hired in Ashby: delete or acknowledge "
+			 "(plan/plan.txt gives the command)",
+			 sum->left_hired, plan_plural(sum->left_hired, "hire is", "hires are"));
+	return rc;
+}
+
 /* Commit plan/ with the counts as trailers; *committed is false when nothing changed. */
 static int plan_commit(struct run *r, const struct plan_summary *sum, bool *committed,
 		       struct err *e)
 {
 	static const char *const paths[] = { "plan/", NULL };
-	char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], oid[41];
-	struct trailer tr[6];
+	char c1[32], c2[32], c3[32], c4[32], c5[32], c6[32], c7[32], oid[41];
+	struct trailer tr[7];
+	size_t n = 5;
 	char *subject;
 	int rc;
 
@@ -305,14 +333,17 @@ static int plan_commit(struct run *r, const struct plan_summary *sum, bool *comm
 	tr[2] = (struct trailer){ "Conflicts", c3 };
 	tr[3] = (struct trailer){ "Set-Aside", c4 };
 	tr[4] = (struct trailer){ "Warnings", c5 };
-	/* Only when there are any: run must not skip a plan whose fields wait on a person. */
+	/* Only when there are any: run must not skip a plan that waits on a person. */
 	snprintf(c6, sizeof(c6), "%ld", sum->field_conflicts);
-	tr[5] = (struct trailer){ "Field-Conflicts", c6 };
+	if (sum->field_conflicts)
+		tr[n++] = (struct trailer){ "Field-Conflicts", c6 };
+	snprintf(c7, sizeof(c7), "%ld", sum->left_hired);
+	if (sum->left_hired)
+		tr[n++] = (struct trailer){ "Left-Hired", c7 };
 	subject = xasprintf("plan: %ld to create, %ld to change, %ld %s, %ld set aside",
 			    sum->creates, sum->changes, sum->conflicts,
 			    plan_plural(sum->conflicts, "conflict", "conflicts"), sum->rejects);
-	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr,
-			    sum->field_conflicts ? 6 : 5, oid, committed, e);
+	rc = staging_commit(r->stg, paths, "plan", r->id, subject, NULL, tr, n, oid, committed, e);
 	free(subject);
 	return rc;
 }
@@ -327,8 +358,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	struct rec_reader *rd = NULL;
 	struct op_entry *entries = NULL;
 	size_t nhires = 0, nentries = 0, i;
-	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL;
-	char tsha[65], psha[65], extract[41], today[16];
+	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL, *ids = json_object();
+	char tsha[65], psha[65], osha[65], extract[41], today[16];
 	time_t now = time(NULL);
 	struct tm tm;
 	bool committed = false, have_extract, stop_at_start = false;
@@ -345,7 +376,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	}
 	if (rc < 0 || (rc = open_hires(r->stg, &rd, e)) < 0)
 		goto out;
-	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0)
+	if ((rc = staging_sha256(r->stg, "pipeline.json", psha, NULL, e)) < 0 ||
+	    (rc = plan_departures_overrides_sha(r->stg, osha, e)) < 0)
 		goto out;
 	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
 	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
@@ -360,7 +392,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	else if (rc < 0)
 		goto out;
 
-	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, e)) < 0)
+	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, ids, e)) < 0)
 		goto out;
 	/* Read Humaans only when there is something to match. */
 	if (nhires && (rc = read_humaans(r, &needs, pids, &hs, e)) < 0)
@@ -380,13 +412,15 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 			    have_extract ? json_string(extract) : json_null());
 	json_object_set_new(basis, "transformSha256", json_string(tsha));
 	json_object_set_new(basis, "pipelineSha256", json_string(psha));
+	json_object_set_new(basis, "overridesSha256", json_string(osha));
 	json_array_clear(p.absent);
 
 	if ((rc = plan_out_begin(r->stg, &po, basis, e)) < 0)
 		goto out;
 	json_decref(basis);
 	basis = NULL;
-	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0 ||
+	    (rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
 	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
@@ -400,6 +434,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	r->counts.planned = sum.creates + sum.changes;
 	r->counts.conflicts = sum.conflicts;
 	r->counts.rejected = sum.rejects;
+	r->counts.left_hired = sum.left_hired;
 	run_stage_done(r, "plan");
 	if (!o || o->print) {
 		bool color = o && (o->color > 0 || (o->color < 0 && isatty(STDOUT_FILENO)));
@@ -413,6 +448,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	if (out)
 		*out = sum;
 out:
+	json_decref(ids);
 	plan_out_release(&po);
 	for (i = 0; i < nentries; i++)
 		free(entries[i].id);
