@@ -170,6 +170,15 @@ int staging_find_stage(struct staging *s, const char *stage, char oid_out[41], c
  */
 int staging_resolve(struct staging *s, const char *rev, char oid_out[41], struct err *e);
 
+/*
+ * Put the git directory `newdir` (a complete repository built beside the old
+ * one, e.g. by forget) in place of the work tree's .git in one atomic
+ * exchange; the old directory is then at `newdir` for the caller to remove.
+ * The lock moves to the new directory and the handle is reopened on it (the
+ * libgit2 repository of staging_git_repo() changes).
+ */
+int staging_swap_gitdir(struct staging *s, const char *newdir, struct err *e);
+
 /* Low level: the libgit2 repository, borrowed. Declared as void to keep git2.h out of users. */
 void *staging_git_repo(struct staging *s);
 
