@@ -25,7 +25,7 @@ int cmd_forget(int argc, char **argv, const struct config *cfg)
 	struct staging *s = NULL;
 	struct err e = ERR_INIT;
 	const char **apps = calloc((size_t)argc + 1, sizeof(*apps));
-	char run_id[48], today[16];
+	char run_id[48], today[16], started[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	int i, status = EXIT_FAILURE_;
@@ -66,6 +66,8 @@ int cmd_forget(int argc, char **argv, const struct config *cfg)
 	gmtime_r(&now, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	o.today = today;
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	o.started = started;
 	if (staging_open(&s, cfg->staging_dir, &e) < 0 ||
 	    staging_new_run_id(s, run_id, sizeof(run_id), &e) < 0)
 		goto out;

@@ -19,6 +19,7 @@
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
+#include "store/tombstones.h"
 #include "base/xalloc.h"
 
 #define HIRED "Hired"	       /* the application status we stage (contract) */
@@ -121,6 +122,7 @@ struct xctx {
 	struct rec_spool *sp_done;   /* application id -> what came of its reads (hire_done) */
 	FILE *held;		     /* letters waiting for the end of the run (on_download) */
 	long held_end;
+	json_t *tomb;	     /* load/tombstones.json: forgotten applications, never staged */
 	json_t *apps;	     /* application id -> where: the Hired applications */
 	json_t *offers;	     /* offer id -> where: offers of staged applications */
 	json_t *refresh;     /* application id -> true: per-hire reads due */
@@ -530,6 +532,11 @@ static int on_app_page(void *ctx, json_t *results, struct err *e)
 			continue;
 		}
 		id = json_get_str(a, "id");
+		if (tombstones_has(x->tomb, id, NULL)) {
+			/* Forgotten (forget): nothing of it is staged again. */
+			x->st.forgotten++;
+			continue;
+		}
 		if (strcmp(json_get_str(a, "status"), HIRED) == 0) {
 			rc = rec_spool_put(x->sp_apps, id, a, e);
 			if (rc < 0)
@@ -1902,6 +1909,8 @@ static void extract_release(struct xctx *x)
 	x->prev_tokens = NULL;
 	json_decref(x->prev_owed);
 	x->prev_owed = NULL;
+	json_decref(x->tomb);
+	x->tomb = NULL;
 }
 
 int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extract_stats *stats,
@@ -1918,6 +1927,8 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 	if (rc < 0)
 		goto out;
 	rc = load_state(&x, e);
+	if (rc == 0)
+		rc = tombstones_load(x.stg, &x.tomb, e);
 	if (rc < 0)
 		goto out;
 	full = (o && o->full) || !json_get_str(x.prev_tokens, "application.list") ||
@@ -1965,6 +1976,9 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 		 x.st.applications, x.st.found, x.st.hires, x.st.refreshed, x.st.set_aside,
 		 x.st.owed, x.st.dropped, x.st.files_changed,
 		 x.st.committed ? "" : " (nothing to commit)");
+	if (x.st.forgotten)
+		log_info("extract: %ld forgotten applications skipped (load/tombstones.json)",
+			 x.st.forgotten);
 out:
 	if (stats)
 		*stats = x.st;

@@ -25,6 +25,7 @@
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
+#include "store/tombstones.h"
 #include "base/xalloc.h"
 
 /*
@@ -1807,7 +1808,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		goto out;
 	json_decref(basis);
 	basis = NULL;
-	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0 ||
+	    (rc = tombstones_plan(r->stg, po.json, po.txt, NULL, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
 	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)

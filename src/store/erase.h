@@ -33,6 +33,7 @@ struct erase_opts {
 	const char *reason; /* one line, recorded */
 	const char *today;  /* YYYY-MM-DD: the tombstones' date */
 	const char *run_id; /* the erasure's Run-Id */
+	const char *started; /* when it started, "YYYY-MM-DDTHH:MM:SSZ" (its run tag) */
 	bool dry_run;	    /* list what would be erased on `out`, change nothing */
 	FILE *out;	    /* the listing (hires, commits, files) */
 };

@@ -220,13 +220,16 @@ static int tombstone_commit(struct rewrite *rw, const struct erase_opts *o,
 	const git_commit *parents[1];
 	char hex[GIT_OID_HEXSZ + 1], *tag = NULL;
 	const char *app, *branch, *m0;
-	json_t *v;
-	int rc;
+	json_t *v, *runs = json_array();
+	int rc = 0;
 
+	json_object_foreach (rw->runs, app, v)
+		json_array_append_new(runs, json_string(app));
 	json_object_foreach (nd->apps, app, v)
-		if ((rc = tombstones_add(tomb, app, o->today, o->reason, rw->runs, e)) < 0)
-			return rc;
-	if ((rc = tombstones_dump(tomb, tbytes, e)) < 0)
+		if (rc == 0)
+			rc = tombstones_add(tomb, app, o->today, o->reason, runs, e);
+	json_decref(runs);
+	if (rc < 0 || (rc = tombstones_dump(tomb, tbytes, e)) < 0)
 		return rc;
 	if ((rc = git_reference_lookup(&head, rw->repo, "HEAD")) < 0)
 		goto gitfail;
@@ -252,9 +255,10 @@ static int tombstone_commit(struct rewrite *rw, const struct erase_opts *o,
 		goto gitfail;
 	json_object_set_new(rw->refs, branch, json_string(git_oid_tostr(hex, sizeof(hex), &cid)));
 	buf_reset(&m);
-	buf_addf(&m, "run %s: ok\n\nCommand: forget\nStage-Reached: forget\nOutcome: ok\n"
-		     "Hires-Forgotten: %zu\nRewritten-Runs: %zu\n",
-		 o->run_id, json_object_size(nd->apps), json_object_size(rw->runs));
+	buf_addf(&m, "run %s: ok\n\nCommand: forget\nStarted: %s\nStage-Reached: forget\n"
+		     "Outcome: ok\nHires-Forgotten: %zu\nRewritten-Runs: %zu\n",
+		 o->run_id, o->started ? o->started : o->today, json_object_size(nd->apps),
+		 json_object_size(rw->runs));
 	tag = xasprintf("run/%s", o->run_id);
 	if ((rc = git_object_lookup(&obj, rw->repo, &cid, GIT_OBJECT_COMMIT)) < 0 ||
 	    (rc = git_tag_annotation_create(&tid, rw->repo, tag, obj, sig, m.data)) < 0)
