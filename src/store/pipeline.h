@@ -78,7 +78,8 @@ struct pipeline {
 	char *offer_letter_type; /* documents.offerLetter.documentType */
 	char *legal_name_id;	 /* legalNameField: a Candidate custom field, or both NULL */
 	char *legal_name_title;
-	char sha256[65]; /* of the file's bytes */
+	long retention_days; /* "retention": {"days": N}: run forgets older hires; 0 = off */
+	char sha256[65];     /* of the file's bytes */
 };
 
 /*
