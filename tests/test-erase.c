@@ -31,7 +31,8 @@ static void test_needles(void)
 {
 	ok(needles_in_text(&nd, "x ANA.LOPEZ@Example.mx y", 24), "a needle matches ignoring case");
 	ok(!needles_in_text(&nd, "Ana", 3), "a short name is not a needle");
-	ok(erase_path_drops(&nd, "extract/files/" A1 "/letter.pdf"), "a hire's letter goes by path");
+	ok(erase_path_drops(&nd, "extract/files/" A1 "/letter.pdf"),
+	   "a hire's letter goes by path");
 	ok(!erase_path_drops(&nd, "extract/files/" A2 "/letter.pdf"), "another's stays");
 }
 
@@ -39,10 +40,11 @@ static void test_json(void)
 {
 	const char *arr = "[\n  {\n    \"id\": \"" A1 "\",\n    \"name\": \"Ana Lopez\"\n  },\n"
 			  "  {\n    \"id\": \"" A2 "\",\n    \"name\": \"Bo Berg\"\n  }\n]\n";
-	const char *obj = "{\n  \"basis\": {\n    \"absentEmails\": [\n      \"ana.lopez@example.mx\",\n"
-			  "      \"bo@example.se\"\n    ]\n  },\n  \"operations\": [\n    {\n"
-			  "      \"id\": \"" A1 "\"\n    },\n    {\n      \"id\": \"" A2 "\"\n"
-			  "    }\n  ]\n}\n";
+	const char *obj =
+		"{\n  \"basis\": {\n    \"absentEmails\": [\n      \"ana.lopez@example.mx\",\n"
+		"      \"bo@example.se\"\n    ]\n  },\n  \"operations\": [\n    {\n"
+		"      \"id\": \"" A1 "\"\n    },\n    {\n      \"id\": \"" A2 "\"\n"
+		"    }\n  ]\n}\n";
 	const char *ledger = "{\n  \"" A1 "\": {\n    \"base\": {\n      \"person\": {\n"
 			     "        \"firstName\": \"Ana\"\n      }\n    },\n"
 			     "    \"personId\": \"per1\"\n  },\n  \"" A2 "\": {\n"
@@ -61,17 +63,19 @@ static void test_json(void)
 	       "{\n  \"" A1 "\": {\n    \"personId\": \"per1\"\n  },\n  \"" A2 "\": {\n"
 	       "    \"personId\": \"per2\"\n  }\n}\n",
 	       "the ledger keeps the hire's Humaans ids and loses base");
-	is_str(filt("extract/state.json", "{\n  \"files\": {\n    \"" A1 "\": {\n      \"size\": 1\n"
-					  "    }\n  },\n  \"tokens\": {}\n}\n"),
-	       "{\n  \"files\": {},\n  \"tokens\": {}\n}\n", "an object keyed by id loses the member");
+	is_str(filt("extract/state.json",
+		    "{\n  \"files\": {\n    \"" A1 "\": {\n      \"size\": 1\n"
+		    "    }\n  },\n  \"tokens\": {}\n}\n"),
+	       "{\n  \"files\": {},\n  \"tokens\": {}\n}\n",
+	       "an object keyed by id loses the member");
 	is_str(filt("extract/all.json", "[\n  {\n    \"id\": \"" A1 "\"\n  }\n]\n"), "[]\n",
 	       "an array left empty is []");
 }
 
 static void test_lines(void)
 {
-	is_str(filt("transform/new_hires.csv", "application_id,name\n" A1 ",\"Ana\nLopez\"\n" A2
-					       ",Bo Berg\n"),
+	is_str(filt("transform/new_hires.csv",
+		    "application_id,name\n" A1 ",\"Ana\nLopez\"\n" A2 ",Bo Berg\n"),
 	       "application_id,name\n" A2 ",Bo Berg\n",
 	       "a CSV record with a quoted line break goes whole");
 	is_str(filt("plan/plan.txt", "+ create " A1 " Ana Lopez <ana.lopez@example.mx>\n"
@@ -79,8 +83,8 @@ static void test_lines(void)
 				     "    firstName: Bo\n"),
 	       "+ create " A2 " Bo Berg <bo@example.se>\n    firstName: Bo\n",
 	       "plan.txt loses the operation and its indented lines");
-	is_str(filt("load/journal.jsonl", "{\"application\":\"" A1 "\"}\n{\"application\":\"" A2
-					  "\"}\n"),
+	is_str(filt("load/journal.jsonl",
+		    "{\"application\":\"" A1 "\"}\n{\"application\":\"" A2 "\"}\n"),
 	       "{\"application\":\"" A2 "\"}\n", "the journal loses the hire's lines");
 	is_str(filt("load/ledger.pending.jsonl",
 		    "{\"app\":\"" A1 "\",\"entry\":{\"base\":{\"x\":1},\"personId\":\"per1\"}}\n"),
@@ -120,7 +124,8 @@ static void test_tombstones(void)
 	ok(tombstones_parse(b.data, b.len, "t", &back, &e) == 0 && tombstones_has(back, A1, &date),
 	   "it parses back");
 	is_str(date, "2026-01-02", "with its date");
-	ok(tombstones_parse("{\"x\": {}}", 9, "t", &back, &e) < 0, "an entry without a date is refused");
+	ok(tombstones_parse("{\"x\": {}}", 9, "t", &back, &e) < 0,
+	   "an entry without a date is refused");
 	json_decref(back);
 	json_decref(runs);
 	json_decref(t);

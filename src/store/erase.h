@@ -29,13 +29,13 @@ struct staging;
 struct erase_opts {
 	const char *const *apps; /* application ids (borrowed), or NULL with `before` */
 	size_t napps;
-	const char *before; /* YYYY-MM-DD: every hire whose last run is older (retention) */
-	const char *reason; /* one line, recorded */
-	const char *today;  /* YYYY-MM-DD: the tombstones' date */
-	const char *run_id; /* the erasure's Run-Id */
+	const char *before;  /* YYYY-MM-DD: every hire whose last run is older (retention) */
+	const char *reason;  /* one line, recorded */
+	const char *today;   /* YYYY-MM-DD: the tombstones' date */
+	const char *run_id;  /* the erasure's Run-Id */
 	const char *started; /* when it started, "YYYY-MM-DDTHH:MM:SSZ" (its run tag) */
-	bool dry_run;	    /* list what would be erased on `out`, change nothing */
-	FILE *out;	    /* the listing (hires, commits, files) */
+	bool dry_run;	     /* list what would be erased on `out`, change nothing */
+	FILE *out;	     /* the listing (hires, commits, files) */
 };
 
 struct erase_result {

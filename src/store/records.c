@@ -536,7 +536,9 @@ int rec_writer_begin_text(struct staging *s, const char *relpath, struct rec_wri
 static int put(struct rec_writer *w, const char *p, size_t n, struct err *e)
 {
 	if (w->mem)
-		return buf_add(w->mem, p, n) < 0 ? err_set(e, ERR_FAIL, "a rewritten file is too large") : 0;
+		return buf_add(w->mem, p, n) < 0
+			       ? err_set(e, ERR_FAIL, "a rewritten file is too large")
+			       : 0;
 	return staging_file_write(w->f, p, n, e);
 }
 

@@ -38,8 +38,8 @@ static int entry_check(const char *app, const json_t *en, const char *what, stru
 			       what, app);
 	json_array_foreach (runs, i, r)
 		if (!json_is_string(r))
-			return err_set(e, ERR_INVALID, "%s: application '%s': a run is not a string",
-				       what, app);
+			return err_set(e, ERR_INVALID,
+				       "%s: application '%s': a run is not a string", what, app);
 	return 0;
 }
 
@@ -106,8 +106,9 @@ int tombstones_add(json_t *t, const char *app, const char *date, const char *rea
 
 	if (!app || !*app || !date_valid(date) || !reason || strpbrk(reason, "\r\n")) {
 		json_decref(arr);
-		return err_set(e, ERR_INVALID, "a tombstone needs an application id, a date and "
-					       "a one-line reason");
+		return err_set(e, ERR_INVALID,
+			       "a tombstone needs an application id, a date and "
+			       "a one-line reason");
 	}
 	v = xcalloc(n ? n : 1, sizeof(*v));
 	json_array_foreach (runs, i, r)

@@ -311,8 +311,7 @@ out:
 }
 
 static int filter_json(const struct needles *nd, enum erase_kind kind, const char *path,
-		       const char *data, size_t len, struct buf *out, long *removed,
-		       struct err *e)
+		       const char *data, size_t len, struct buf *out, long *removed, struct err *e)
 {
 	struct rec_writer *w = NULL;
 	size_t i = 0;

@@ -111,8 +111,7 @@ out:
 }
 
 /* Every file under `rel` ("" the work tree), .git and the new .git left out. */
-static int scrub_dir(struct staging *s, const struct needles *nd, const char *rel,
-		     struct err *e)
+static int scrub_dir(struct staging *s, const struct needles *nd, const char *rel, struct err *e)
 {
 	char *abs = *rel ? xasprintf("%s/%s", staging_path(s), rel) : xstrdup(staging_path(s));
 	DIR *d = opendir(abs);
@@ -191,16 +190,18 @@ static void commit_message(const struct erase_opts *o, const struct needles *nd,
 
 	buf_addf(m, "forget: %zu %s erased (%s)\n\n", json_object_size(nd->apps),
 		 json_object_size(nd->apps) == 1 ? "hire" : "hires", o->reason);
-	buf_addf(m, "The personal data of these applications was erased on %s from every\n"
-		    "commit of the staging history; %zu commits of %zu runs were recreated\n"
-		    "without it. What remains is their tombstone in " TOMBSTONES_FILE ".\n\n",
+	buf_addf(m,
+		 "The personal data of these applications was erased on %s from every\n"
+		 "commit of the staging history; %zu commits of %zu runs were recreated\n"
+		 "without it. What remains is their tombstone in " TOMBSTONES_FILE ".\n\n",
 		 o->today, rw->rewritten, json_object_size(rw->runs));
 	json_object_foreach (nd->apps, k, v)
 		buf_addf(m, "Forgotten: %s\n", k);
 	json_object_foreach (rw->runs, k, v)
 		buf_addf(m, "Rewritten-Run: %s\n", k);
-	buf_addf(m, "\nRun-Id: %s\nStage: forget\nTool-Version: %s\nReason: %s\n"
-		    "Hires-Forgotten: %zu\nRewritten-Commits: %zu\nRewritten-Runs: %zu\n",
+	buf_addf(m,
+		 "\nRun-Id: %s\nStage: forget\nTool-Version: %s\nReason: %s\n"
+		 "Hires-Forgotten: %zu\nRewritten-Commits: %zu\nRewritten-Runs: %zu\n",
 		 o->run_id, PACKAGE_VERSION, o->reason, json_object_size(nd->apps), rw->rewritten,
 		 json_object_size(rw->runs));
 }
@@ -255,8 +256,9 @@ static int tombstone_commit(struct rewrite *rw, const struct erase_opts *o,
 		goto gitfail;
 	json_object_set_new(rw->refs, branch, json_string(git_oid_tostr(hex, sizeof(hex), &cid)));
 	buf_reset(&m);
-	buf_addf(&m, "run %s: ok\n\nCommand: forget\nStarted: %s\nStage-Reached: forget\n"
-		     "Outcome: ok\nHires-Forgotten: %zu\nRewritten-Runs: %zu\n",
+	buf_addf(&m,
+		 "run %s: ok\n\nCommand: forget\nStarted: %s\nStage-Reached: forget\n"
+		 "Outcome: ok\nHires-Forgotten: %zu\nRewritten-Runs: %zu\n",
 		 o->run_id, o->started ? o->started : o->today, json_object_size(nd->apps),
 		 json_object_size(rw->runs));
 	tag = xasprintf("run/%s", o->run_id);
@@ -326,8 +328,7 @@ static int pick(struct staging *s, git_repository *repo, const struct erase_opts
 }
 
 static int apply_erasure(struct staging *s, struct rewrite *rw, const struct erase_opts *o,
-			 const struct needles *nd, json_t *tomb, const char *newdir,
-			 struct err *e)
+			 const struct needles *nd, json_t *tomb, const char *newdir, struct err *e)
 {
 	struct buf tb = BUF_INIT;
 	git_oid tree;

@@ -94,8 +94,10 @@ out:
 
 static int make_dirs(const char *newdir, struct err *e)
 {
-	static const char *const dirs[] = { "", "/objects", "/objects/pack", "/objects/info",
-					    "/refs", "/refs/heads", "/refs/tags", "/info" };
+	static const char *const dirs[] = {
+		"",	 "/objects",	"/objects/pack", "/objects/info",
+		"/refs", "/refs/heads", "/refs/tags",	 "/info"
+	};
 	size_t i;
 	int rc = 0;
 
@@ -115,8 +117,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The objects `refs` reach, in one pack under newdir/objects/pack; packed-refs beside it. */
-static int pack_refs(git_repository *repo, const char *newdir, const json_t *refs,
-		     struct err *e)
+static int pack_refs(git_repository *repo, const char *newdir, const json_t *refs, struct err *e)
 {
 	git_packbuilder *pb = NULL;
 	git_revwalk *w = NULL;
@@ -141,8 +142,8 @@ static int pack_refs(git_repository *repo, const char *newdir, const json_t *ref
 		git_oid id, peeled;
 		git_tag *tag = NULL;
 
-		if ((rc = git_oid_fromstr(&id, json_string_value(json_object_get(refs, names[i])))) <
-		    0)
+		if ((rc = git_oid_fromstr(&id,
+					  json_string_value(json_object_get(refs, names[i])))) < 0)
 			break;
 		buf_addf(&pr, "%s %s\n", json_string_value(json_object_get(refs, names[i])),
 			 names[i]);
@@ -192,7 +193,8 @@ static int write_index(git_repository *repo, const char *newdir, const git_oid *
 	char *path = xasprintf("%s/index", newdir);
 	int rc;
 
-	if ((rc = git_index_open(&idx, path)) < 0 || (rc = git_tree_lookup(&t, repo, head_tree)) < 0 ||
+	if ((rc = git_index_open(&idx, path)) < 0 ||
+	    (rc = git_tree_lookup(&t, repo, head_tree)) < 0 ||
 	    (rc = git_index_read_tree(idx, t)) < 0 || (rc = git_index_write(idx)) < 0)
 		rc = erase_git_fail(e, rc, "cannot write the index of the rewritten repository");
 	git_tree_free(t);

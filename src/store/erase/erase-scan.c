@@ -114,8 +114,8 @@ static void on_record(struct scan *sc, const char *file, const json_t *rec)
 	}
 }
 
-static int scan_blob(struct scan *sc, git_repository *repo, const git_tree *tree,
-		     const char *path, const char *file, struct err *e)
+static int scan_blob(struct scan *sc, git_repository *repo, const git_tree *tree, const char *path,
+		     const char *file, struct err *e)
 {
 	git_tree_entry *te = NULL;
 	git_blob *blob = NULL;
@@ -201,7 +201,7 @@ int erase_collect(git_repository *repo, struct needles *nd, json_t **seen, struc
 		{ "extract/offers.json", "offers" },
 		{ "transform/new_hires.json", "new_hires" },
 	};
-	struct scan sc = { nd, json_object(), json_object(), json_object(), json_object(),
+	struct scan sc = { nd,		 json_object(), json_object(), json_object(), json_object(),
 			   json_object() };
 	git_revwalk *w = NULL;
 	git_commit *c = NULL;
