@@ -332,7 +332,7 @@ static void test_pipeline_errors(void)
 		  "required)" },
 		{ PL_HEAD "\"colour\": \"blue\"}",
 		  "pipeline.json: colour: unknown key (expected version, hiringManagerRole, "
-		  "legalNameField, fields, customFields or documents)" },
+		  "legalNameField, fields, customFields, documents or retention)" },
 		{ "{\"version\": 2}", "pipeline.json: version: unsupported version (expected 1)" },
 		{ "{}", "pipeline.json: version: missing (expected 1)" },
 		{ "[]", "pipeline.json: expected a JSON object" },
