@@ -124,6 +124,8 @@ static void test_tombstones(void)
 	ok(tombstones_parse(b.data, b.len, "t", &back, &e) == 0 && tombstones_has(back, A1, &date),
 	   "it parses back");
 	is_str(date, "2026-01-02", "with its date");
+	json_decref(back);
+	back = NULL;
 	ok(tombstones_parse("{\"x\": {}}", 9, "t", &back, &e) < 0,
 	   "an entry without a date is refused");
 	json_decref(back);

@@ -357,12 +357,11 @@ int rewrite_history(struct rewrite *rw, struct err *e)
 		rc = rewrite_ref(rw, ref, e);
 		git_reference_free(ref);
 		if (rc < 0)
-			break;
+			goto out; /* `e` says why */
 	}
-	if (rc == GIT_ITEROVER)
-		rc = 0;
-	else if (rc > 0 || (rc < 0 && !e->msg[0]))
-		rc = erase_git_fail(e, rc, "cannot list the refs of the staging repo");
+	rc = rc == GIT_ITEROVER ? 0
+				: erase_git_fail(e, rc, "cannot list the refs of the staging repo");
+out:
 	git_reference_iterator_free(it);
 	return rc;
 }
