@@ -526,6 +526,13 @@ static void test_runs(void)
 		 id1[16] == '-' ? strtol(id1 + 17, NULL, 10) + 1 : 2);
 	is_str(id2, want, "a second run id in the same second gets the next suffix");
 	diag("run ids %s then %s", id1, id2);
+	{
+		char id3[48];
+
+		rc = staging_new_run_id_besides(s, id2, id3, sizeof(id3), &e);
+		ok(rc == 0 && strcmp(id3, id2) != 0,
+		   "a run id besides one handed out but not tagged yet (%s, not %s)", id3, id2);
+	}
 	rc = staging_tag_run(s, id1, "again", &e);
 	ok(rc < 0 && strstr(e.msg, id1), "a run tag cannot be made twice (%s)", e.msg);
 	is_int(staging_tag_run(s, "bad/id", "x", &e), ERR_INVALID,

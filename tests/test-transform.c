@@ -342,7 +342,7 @@ static void test_pipeline_errors(void)
 		  "required)" },
 		{ PL_HEAD "\"colour\": \"blue\"}",
 		  "pipeline.json: colour: unknown key (expected version, hiringManagerRole, "
-		  "legalNameField, fields, customFields, documents or sync)" },
+		  "legalNameField, fields, customFields, documents, sync or retention)" },
 		{ PL_HEAD "\"sync\": {\"stopAtStartDate\": \"yes\"}}",
 		  "pipeline.json: sync.stopAtStartDate: expected true or false" },
 		{ PL_HEAD "\"sync\": {\"stopAt\": true}}",

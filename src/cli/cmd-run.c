@@ -60,6 +60,7 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 	struct err e = ERR_INIT;
 	struct run r;
 	bool dry_run = false, settled = false;
+	long retention = 0;
 	char path[4096];
 	int i, rc, taken;
 
@@ -97,6 +98,7 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 		return EXIT_FAILURE_;
 	}
 	rc = run_check(&r, p, &e);
+	retention = p->retention_days;
 	pipeline_free(p);
 	if (rc == 0)
 		rc = extract_stage(&r, &xo, &e);
@@ -114,5 +116,8 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 		if (rc == 0 && !dry_run)
 			rc = apply_stage(&r, &ao, &e);
 	}
+	/* pipeline.json "retention": the night ends by forgetting what is older. */
+	if (rc == 0 && retention > 0)
+		rc = run_retention(&r, retention, &e);
 	return run_end(&r, rc, &e);
 }

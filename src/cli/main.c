@@ -35,6 +35,9 @@ const struct command commands[] = {
 	{ "export", cmd_export, "RUN -o FILE | --verify FILE",
 	  "write (or verify) an audit bundle of a run" },
 	{ "delete-new-hire", cmd_delete_new_hire, "ID", "delete a new hire this tool created" },
+	{ "forget", cmd_forget,
+	  "APPLICATION_ID... --reason TEXT | --before DATE --reason TEXT [--dry-run]",
+	  "erase hires' personal data from the whole staging history" },
 	{ NULL, NULL, NULL, NULL }
 };
 

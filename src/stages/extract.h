@@ -43,6 +43,7 @@ struct extract_stats {
 	long dropped;	    /* staged hires no longer Hired */
 	long files_changed; /* files under extract/ added, changed or removed */
 	long downloads;	    /* offer letters downloaded */
+	long forgotten;	    /* applications skipped: tombstoned by forget */
 	bool full;	    /* the pass was a full one */
 	bool committed;
 };

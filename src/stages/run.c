@@ -15,6 +15,7 @@
 #include "apis/http.h"
 #include "apis/humaans.h"
 #include "base/log.h"
+#include "store/erase.h"
 #include "store/staging.h"
 #include "base/xalloc.h"
 
@@ -323,4 +324,37 @@ int run_end(struct run *r, int rc, struct err *e)
 	staging_close(r->stg);
 	r->stg = NULL;
 	return status;
+}
+
+int run_retention(struct run *r, long days, struct err *e)
+{
+	struct erase_opts o = { 0 };
+	struct erase_result res;
+	char before[16], today[16], started[32], id[48], reason[96];
+	time_t now = time(NULL), cut = now - (time_t)days * 86400;
+	struct tm tm;
+	int rc;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	gmtime_r(&cut, &tm);
+	strftime(before, sizeof(before), "%Y-%m-%d", &tm);
+	snprintf(reason, sizeof(reason), "retention: pipeline.json keeps %ld days", days);
+	/* This run's own tag is written at its end: the erasure's id must differ. */
+	if ((rc = staging_new_run_id_besides(r->stg, r->id, id, sizeof(id), e)) < 0)
+		return rc;
+	o.before = before;
+	o.reason = reason;
+	o.today = today;
+	o.started = started;
+	o.run_id = id;
+	if ((rc = erase_forget(r->stg, &o, &res, e)) < 0) {
+		err_prefix(e, "retention (hires last run before %s)", before);
+		return rc;
+	}
+	if (res.hires)
+		log_info("retention: %ld hires last run before %s forgotten (run %s)", res.hires,
+			 before, id);
+	return 0;
 }

@@ -99,4 +99,11 @@ bool run_parse_rps(const char *s, double *out);
 /* Monotonic seconds, for durations. */
 double run_now(void);
 
+/*
+ * Retention (pipeline.json "retention": {"days": N}): forget every hire whose
+ * last run is more than `days` days before today (store/erase.h), with its
+ * own run id and tag. Nothing to erase: nothing changes.
+ */
+int run_retention(struct run *r, long days, struct err *e);
+
 #endif

@@ -470,6 +470,24 @@ static int parse_sync(struct pctx *c, struct pipeline *p, const json_t *v)
 	return get_bool(c, "sync", v, "stopAtStartDate", false, &p->stop_at_start_date);
 }
 
+/* "retention": {"days": N}: forget hires whose last run is more than N days old (run). */
+static int parse_retention(struct pctx *c, struct pipeline *p, const json_t *v)
+{
+	static const char *const keys[] = { "days", NULL };
+	const json_t *d;
+	int rc;
+
+	if (!json_is_object(v))
+		return bad(c, "retention", "expected an object");
+	if ((rc = check_keys(c, "retention", v, keys)) < 0)
+		return rc;
+	d = json_object_get(v, "days");
+	if (!json_is_integer(d) || json_integer_value(d) < 1 || json_integer_value(d) > 36500)
+		return bad(c, "retention.days", "expected a whole number of days from 1 to 36500");
+	p->retention_days = (long)json_integer_value(d);
+	return 0;
+}
+
 static int parse_legal_name(struct pctx *c, struct pipeline *p, const json_t *v)
 {
 	static const char *const keys[] = { "object", "title", "id", NULL };
@@ -508,7 +526,8 @@ int pipeline_parse(struct pipeline **out, const char *data, size_t len, const ch
 	static const char *const keys[] = { "version",	      "hiringManagerRole",
 					    "legalNameField", "fields",
 					    "customFields",   "documents",
-					    "sync",	      NULL };
+					    "sync",	      "retention",
+					    NULL };
 	struct pctx c = { what, e };
 	struct pipeline *p = xcalloc(1, sizeof(*p));
 	json_error_t jerr;
@@ -565,6 +584,8 @@ int pipeline_parse(struct pipeline **out, const char *data, size_t len, const ch
 	if ((v = json_object_get(root, "documents")) && (rc = parse_documents(&c, p, v)) < 0)
 		goto out;
 	if ((v = json_object_get(root, "sync")) && (rc = parse_sync(&c, p, v)) < 0)
+		goto out;
+	if ((v = json_object_get(root, "retention")) && (rc = parse_retention(&c, p, v)) < 0)
 		goto out;
 	*out = p;
 	p = NULL;

@@ -81,6 +81,7 @@ struct pipeline {
 	char *legal_name_id;	 /* legalNameField: a Candidate custom field, or both NULL */
 	char *legal_name_title;
 	bool stop_at_start_date; /* sync.stopAtStartDate: no Ashby changes once a hire has started */
+	long retention_days;	 /* "retention": {"days": N}: run forgets older hires; 0 = off */
 	char sha256[65];	 /* of the file's bytes */
 };
 

@@ -469,6 +469,7 @@ enum writer_kind { W_ARRAY, W_OBJECT, W_TEXT };
 
 struct rec_writer {
 	struct staging_file *f;
+	struct buf *mem; /* rec_writer_begin_buf(): the bytes go here instead of a file */
 	enum writer_kind kind;
 	char *last_key; /* W_OBJECT: the last member written */
 	size_t members;
@@ -500,6 +501,21 @@ static int begin(struct staging *s, const char *relpath, enum writer_kind kind,
 	return 0;
 }
 
+int rec_writer_begin_buf(struct buf *dst, bool object, struct rec_writer **out)
+{
+	struct rec_writer *w = xcalloc(1, sizeof(*w));
+
+	w->mem = dst;
+	w->kind = object ? W_OBJECT : W_ARRAY;
+	buf_init(&w->tmp, 0);
+	if (!object) {
+		w->in_array = true;
+		w->depth = 1;
+	}
+	*out = w;
+	return 0;
+}
+
 int rec_writer_begin(struct staging *s, const char *relpath, struct rec_writer **out, struct err *e)
 {
 	return begin(s, relpath, W_ARRAY, out, e);
@@ -519,6 +535,10 @@ int rec_writer_begin_text(struct staging *s, const char *relpath, struct rec_wri
 
 static int put(struct rec_writer *w, const char *p, size_t n, struct err *e)
 {
+	if (w->mem)
+		return buf_add(w->mem, p, n) < 0
+			       ? err_set(e, ERR_FAIL, "a rewritten file is too large")
+			       : 0;
 	return staging_file_write(w->f, p, n, e);
 }
 
@@ -680,7 +700,7 @@ int rec_writer_finish(struct rec_writer *w, bool *changed, struct err *e)
 		rec_writer_abort(w);
 		return rc;
 	}
-	rc = staging_file_finish(w->f, changed, e);
+	rc = w->mem ? 0 : staging_file_finish(w->f, changed, e);
 	writer_free(w);
 	return rc;
 }
@@ -689,7 +709,8 @@ void rec_writer_abort(struct rec_writer *w)
 {
 	if (!w)
 		return;
-	staging_file_abort(w->f);
+	if (!w->mem)
+		staging_file_abort(w->f);
 	writer_free(w);
 }
 

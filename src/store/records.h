@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 
 struct staging;
@@ -151,6 +152,12 @@ int rec_writer_member_array(struct rec_writer *w, const char *key, struct err *e
 int rec_writer_begin_text(struct staging *s, const char *relpath, struct rec_writer **out,
 			  struct err *e);
 int rec_writer_text(struct rec_writer *w, const char *data, size_t len, struct err *e);
+/*
+ * The same canonical writer into memory: the bytes are appended to `dst`
+ * (borrowed; it must outlive the writer) instead of a file, as a top-level
+ * array (`object` false) or object. Finish (changed is always false) or abort.
+ */
+int rec_writer_begin_buf(struct buf *dst, bool object, struct rec_writer **out);
 /* Append one record (borrowed) to the open array. */
 int rec_writer_add(struct rec_writer *w, const json_t *rec, struct err *e);
 /* Records added so far to the open array. */

@@ -58,6 +58,12 @@ int staging_tag_exists(struct staging *s, const char *run_id, bool *exists, stru
 
 int staging_new_run_id(struct staging *s, char *out, size_t outlen, struct err *e)
 {
+	return staging_new_run_id_besides(s, NULL, out, outlen, e);
+}
+
+int staging_new_run_id_besides(struct staging *s, const char *taken, char *out, size_t outlen,
+			       struct err *e)
+{
 	char base[32], id[48];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -67,10 +73,15 @@ int staging_new_run_id(struct staging *s, char *out, size_t outlen, struct err *
 	if (!gmtime_r(&now, &tm) || strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		return err_set(e, ERR_FAIL, "cannot format the current time as a run id");
 	for (n = 1; n < 100000; n++) {
+		exists = false;
 		if (n == 1)
 			snprintf(id, sizeof(id), "%s", base);
 		else
 			snprintf(id, sizeof(id), "%s-%d", base, n);
+		if (taken && strcmp(id, taken) == 0) {
+			exists = true;
+			continue;
+		}
 		if (!s)
 			break;
 		if ((rc = staging_tag_exists(s, id, &exists, e)) < 0)

@@ -121,6 +121,12 @@ int staging_commit(struct staging *s, const char *const *paths, const char *stag
 
 /* A fresh, unique run id: UTC "YYYYMMDDTHHMMSSZ", with "-2", "-3"... when a tag exists. `s` may be NULL (no check). */
 int staging_new_run_id(struct staging *s, char *out, size_t outlen, struct err *e);
+/*
+ * The same, never equal to `taken` (a run id handed out but not tagged yet:
+ * the night's run, when its retention erasure needs an id of its own).
+ */
+int staging_new_run_id_besides(struct staging *s, const char *taken, char *out, size_t outlen,
+			       struct err *e);
 
 /* End a run: annotated tag run/<run_id> on HEAD whose message is `message`. */
 int staging_tag_run(struct staging *s, const char *run_id, const char *message, struct err *e);
@@ -169,6 +175,15 @@ int staging_find_stage(struct staging *s, const char *stage, char oid_out[41], c
  * meaning "run/<id>", "HEAD") to a commit id. ERR_NOTFOUND when unknown.
  */
 int staging_resolve(struct staging *s, const char *rev, char oid_out[41], struct err *e);
+
+/*
+ * Put the git directory `newdir` (a complete repository built beside the old
+ * one, e.g. by forget) in place of the work tree's .git in one atomic
+ * exchange; the old directory is then at `newdir` for the caller to remove.
+ * The lock moves to the new directory and the handle is reopened on it (the
+ * libgit2 repository of staging_git_repo() changes).
+ */
+int staging_swap_gitdir(struct staging *s, const char *newdir, struct err *e);
 
 /* Low level: the libgit2 repository, borrowed. Declared as void to keep git2.h out of users. */
 void *staging_git_repo(struct staging *s);

@@ -119,6 +119,7 @@ struct xctx {
 	struct rec_spool *prev_files; /* state.json "files": application id -> entry */
 	json_t *prev_tokens;
 	json_t *prev_owed; /* state.json "owed": application id -> reason */
+	json_t *tomb;	   /* load/tombstones.json: forgotten applications, never staged */
 
 	/*
 	 * This run. The records are in spools (keyed by id); the sets map an id

@@ -20,6 +20,7 @@
 #include "store/records.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
+#include "store/tombstones.h"
 
 /* An id used as a directory name must be plain. */
 const struct ref_list ref_lists[NREFS] = {
@@ -170,6 +171,11 @@ static int accept_app(struct xctx *x, json_t *a, struct err *e)
 	int rc;
 
 	x->st.applications++;
+	if (id && tombstones_has(x->tomb, id, NULL)) {
+		/* Forgotten (forget): nothing of it is staged again, not even a departure. */
+		x->st.forgotten++;
+		return 0;
+	}
 	if (why) {
 		xt_set_aside_record(x, "application", id, why);
 		extract_owed_note(x->owed, id, why);

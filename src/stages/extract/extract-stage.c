@@ -20,6 +20,7 @@
 #include "store/records.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
+#include "store/tombstones.h"
 
 void xt_pass_release(struct xctx *x)
 {
@@ -96,6 +97,8 @@ static void extract_release(struct xctx *x)
 	x->prev_tokens = NULL;
 	json_decref(x->prev_owed);
 	x->prev_owed = NULL;
+	json_decref(x->tomb);
+	x->tomb = NULL;
 }
 
 int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extract_stats *stats,
@@ -112,6 +115,8 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 	if (rc < 0)
 		goto out;
 	rc = xt_load_state(&x, e);
+	if (rc == 0)
+		rc = tombstones_load(x.stg, &x.tomb, e);
 	if (rc < 0)
 		goto out;
 	full = (o && o->full) || !json_get_str(x.prev_tokens, "application.list") ||
@@ -159,6 +164,9 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 		 x.st.applications, x.st.found, x.st.hires, x.st.refreshed, x.st.set_aside,
 		 x.st.owed, x.st.dropped, x.st.files_changed,
 		 x.st.committed ? "" : " (nothing to commit)");
+	if (x.st.forgotten)
+		log_info("extract: %ld forgotten applications skipped (" TOMBSTONES_FILE ")",
+			 x.st.forgotten);
 out:
 	if (stats)
 		*stats = x.st;

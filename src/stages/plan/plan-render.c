@@ -104,6 +104,14 @@ void plan_render_op_text(const json_t *op, bool color, struct buf *out)
 
 	if (plan_departures_render(op, color, out))
 		return;
+	if (strcmp(a, "forgotten") == 0) {
+		buf_adds(out, "= forgotten ");
+		show(out, op, "id", "?");
+		buf_adds(out, ": forgotten on ");
+		show(out, op, "forgottenOn", "?");
+		buf_adds(out, ", nothing read or created\n");
+		return;
+	}
 	if (strcmp(a, "create") == 0) {
 		sign = '+';
 		col = C_GREEN;

@@ -19,6 +19,7 @@
 #include "store/records.h"
 #include "store/rejects.h"
 #include "store/staging.h"
+#include "store/tombstones.h"
 
 /*
  * Mark in the (in-memory) ledger the hires whose createPerson the journal
@@ -312,6 +313,31 @@ static int plan_pass_departures(struct staging *s, const json_t *ledger, const j
 	return rc;
 }
 
+/*
+ * The hires `forget` erased (load/tombstones.json): one "forgotten" operation
+ * each, in id order, so the plan says why they are neither created nor changed.
+ */
+static int plan_pass_forgotten(struct staging *s, struct plan_out *po, struct err *e)
+{
+	json_t *t = NULL, *op;
+	const char **ids;
+	size_t i, n;
+	int rc = tombstones_load(s, &t, e);
+
+	if (rc < 0)
+		return rc;
+	ids = tombstones_ids(t, &n);
+	for (i = 0; i < n && rc == 0; i++) {
+		op = json_pack("{s:s, s:s, s:s?}", "action", "forgotten", "id", ids[i],
+			       "forgottenOn", json_get_str(json_object_get(t, ids[i]), "date"));
+		rc = plan_out_op(po, op, e);
+		json_decref(op);
+	}
+	free(ids);
+	json_decref(t);
+	return rc;
+}
+
 /* Commit plan/ with the counts as trailers; *committed is false when nothing changed. */
 static int plan_commit(struct run *r, const struct plan_summary *sum, bool *committed,
 		       struct err *e)
@@ -420,7 +446,8 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	json_decref(basis);
 	basis = NULL;
 	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0 ||
-	    (rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0)
+	    (rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0 ||
+	    (rc = plan_pass_forgotten(r->stg, &po, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
 	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
