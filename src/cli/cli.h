@@ -37,6 +37,7 @@ int cmd_log(int argc, char **argv, const struct config *cfg);
 int cmd_show(int argc, char **argv, const struct config *cfg);
 int cmd_export(int argc, char **argv, const struct config *cfg);
 int cmd_delete_new_hire(int argc, char **argv, const struct config *cfg);
+int cmd_serve(int argc, char **argv, const struct config *cfg);
 
 /*
  * "--name VALUE" or "--name=VALUE" at argv[*i]: returns the value (borrowed)

@@ -35,6 +35,8 @@ const struct command commands[] = {
 	{ "export", cmd_export, "RUN -o FILE | --verify FILE",
 	  "write (or verify) an audit bundle of a run" },
 	{ "delete-new-hire", cmd_delete_new_hire, "ID", "delete a new hire this tool created" },
+	{ "serve", cmd_serve, "--listen ADDR:PORT [--apply] [--jobs N] [--max-rps R]",
+	  "receive Ashby webhooks and run the stages for the hires they name" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -49,7 +51,7 @@ static void usage(FILE *f)
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-16s %s\n", c->name, c->summary);
 	fputs("\nenvironment: ASHBY_API_KEY, HUMAANS_API_TOKEN, ASHBY_BASE_URL, HUMAANS_BASE_URL,\n"
-	      "             ASHBY2HUMAANS_STAGING\n"
+	      "             ASHBY2HUMAANS_STAGING, ASHBY_WEBHOOK_SECRET (serve)\n"
 	      "exit status: 0 success, 1 failure, 2 plan has changes (--detailed-exitcode),\n"
 	      "             3 hires set aside or failed\n"
 	      "run 'ashby2humaans COMMAND --help' for a command's options; see ashby2humaans(1).\n",

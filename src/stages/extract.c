@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "store/records.h"
 #include "stages/extract-owed.h"
+#include "stages/extract-targeted.h"
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
@@ -103,6 +104,7 @@ struct xctx {
 	struct http_client *c;
 	struct staging *stg;
 	bool full;
+	const struct extract_opts *only; /* a targeted pass (extract-targeted.h), else NULL */
 	struct extract_stats st;
 
 	/* what the last extract staged (cands, offers and jobs stay empty on a full pass) */
@@ -1747,7 +1749,10 @@ static int commit_extract(struct xctx *x, struct err *e)
 	tr[2].key = "Files-Changed";
 	tr[2].value = changed;
 	return staging_commit(x->stg, paths, "extract", x->r->id, subject,
-			      x->full ? "A full pass (no sync token used)." : NULL, tr, 3, oid,
+			      x->full	? "A full pass (no sync token used)."
+			      : x->only ? "A targeted pass (webhook deliveries): sync tokens kept."
+					: NULL,
+			      tr, 3, oid,
 			      &x->st.committed, e);
 }
 
@@ -1800,6 +1805,53 @@ static void pass_release(struct xctx *x)
 	x->tok_apps = x->tok_offers = NULL;
 }
 
+/* The hooks of a targeted pass (extract-targeted.h): the named applications, no list pass. */
+static bool targeted_ok(struct xctx *x, bool full)
+{
+	const char *files[NREFS];
+	json_t *refs[NREFS];
+	struct err e = ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < NREFS; i++)
+		files[i] = ref_lists[i].file;
+	if (full || extract_targeted_refs(x->stg, files, refs, NREFS, &e) < 0) {
+		log_info("extract: nothing staged yet: a normal pass instead of a targeted one");
+		return false;
+	}
+	for (i = 0; i < NREFS; i++)
+		json_decref(refs[i]);
+	return true;
+}
+
+static int targeted_pass(struct xctx *x, unsigned *pages, struct err *e)
+{
+	const char *files[NREFS];
+	struct extract_targeted t;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NREFS; i++)
+		files[i] = ref_lists[i].file;
+	if ((rc = extract_targeted_refs(x->stg, files, x->refs, NREFS, e)) < 0)
+		return rc;
+	x->tok_apps = xstrdup(json_get_str(x->prev_tokens, "application.list"));
+	x->tok_offers = xstrdup(json_get_str(x->prev_tokens, "offer.list"));
+	memset(&t, 0, sizeof(t));
+	t.c = x->c;
+	t.ids = x->only->only;
+	t.n = x->only->n_only;
+	t.on_app = on_app_page;
+	t.ctx = x;
+	t.prev_owed = x->prev_owed;
+	t.prev_apps = x->prev_apps.idx;
+	t.owed = x->owed;
+	t.refresh = x->refresh;
+	t.fresh = x->fresh;
+	t.calls = pages;
+	return extract_targeted_read(&t, e);
+}
+
 static int extract_pass(struct xctx *x, bool full, struct err *e)
 {
 	const char *tok_a = full ? NULL : json_get_str(x->prev_tokens, "application.list");
@@ -1829,6 +1881,10 @@ static int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->owed = json_object();
 	x->job_index = json_object();
 
+	if (x->only) {
+		rc = targeted_pass(x, &pages, e);
+		return rc < 0 ? rc : read_hires(x, e);
+	}
 	log_info("extract: %s pass", full ? "full" : "incremental");
 	rc = ashby_list(x->c, "application.list", NULL, tok_a, on_app_page, x, &x->tok_apps, &pages,
 			e);
@@ -1922,6 +1978,8 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 		goto out;
 	full = (o && o->full) || !json_get_str(x.prev_tokens, "application.list") ||
 	       !json_get_str(x.prev_tokens, "offer.list");
+	if (o && o->n_only > 0)
+		x.only = targeted_ok(&x, full) ? o : NULL;
 	rc = staged_open(&x, "extract/applications.json", &x.prev_apps, e);
 	if (rc < 0)
 		goto out;
