@@ -25,7 +25,8 @@ static void signatures(void)
 	   "the published HMAC-SHA256 vector verifies");
 	webhook_sign(SECRET, strlen(SECRET), body, n, sig);
 	ok(strncmp(sig, "sha256=", 7) == 0 && strlen(sig) == 71, "a signature is sha256=<64 hex>");
-	ok(webhook_signature_ok(SECRET, strlen(SECRET), body, n, sig), "the right signature verifies");
+	ok(webhook_signature_ok(SECRET, strlen(SECRET), body, n, sig),
+	   "the right signature verifies");
 	strcpy(upper, sig);
 	for (i = 7; upper[i]; i++)
 		if (upper[i] >= 'a' && upper[i] <= 'f')
@@ -53,8 +54,7 @@ static void signatures(void)
 	   "another algorithm fails");
 	webhook_sign(SECRET, strlen(SECRET), body, n, sig);
 	snprintf(spaced, sizeof(spaced), "%s00", sig);
-	ok(!webhook_signature_ok(SECRET, strlen(SECRET), body, n, spaced),
-	   "trailing digits fail");
+	ok(!webhook_signature_ok(SECRET, strlen(SECRET), body, n, spaced), "trailing digits fail");
 	snprintf(spaced, sizeof(spaced), "%sx", sig);
 	ok(!webhook_signature_ok(SECRET, strlen(SECRET), body, n, spaced),
 	   "a trailing non-blank fails");
@@ -81,6 +81,7 @@ static void joined(const json_t *arr, char *dst, size_t n)
 					 json_string_value(v));
 }
 
+/* clang-format off */
 static const struct pcase cases[] = {
 	{ "candidateHire names its application", "{\"webhookActionId\":\"wa1\",\"action\":\"candidateHire\",\"data\":{\"application\":{\"id\":\"" APP "\"},\"offer\":{\"applicationId\":\"" APP "\"}}}", 0, WEBHOOK_APPLICATIONS, "wa1", APP, "" },
 	{ "applicationUpdate", "{\"webhookActionId\":\"wa2\",\"action\":\"applicationUpdate\",\"data\":{\"application\":{\"id\":\"b2\",\"status\":\"Active\"}}}", 0, WEBHOOK_APPLICATIONS, "wa2", "b2", "" },
@@ -110,6 +111,7 @@ static const struct pcase cases[] = {
 	{ "duplicate keys are refused", "{\"action\":\"ping\",\"action\":\"candidateHire\"}", ERR_INVALID, 0, NULL, "", "" },
 	{ "a bare string is refused", "\"candidateHire\"", ERR_INVALID, 0, NULL, "", "" },
 };
+/* clang-format on */
 
 static void parses(void)
 {

@@ -69,8 +69,7 @@ bool webhook_signature_ok(const void *secret, size_t secret_len, const void *bod
 	return CRYPTO_memcmp(want, got, 32) == 0;
 }
 
-void webhook_sign(const void *secret, size_t secret_len, const void *body, size_t len,
-		  char out[72])
+void webhook_sign(const void *secret, size_t secret_len, const void *body, size_t len, char out[72])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[32];
@@ -104,9 +103,9 @@ bool webhook_id_ok(const char *id)
 /* The actions that name an application (api/ashby.md §Webhooks). */
 static bool names_application(const char *action)
 {
-	static const char *const actions[] = { "candidateHire",	       "applicationUpdate",
-					       "offerUpdate",	       "candidateStageChange",
-					       "pushToHRIS",	       NULL };
+	static const char *const actions[] = { "candidateHire", "applicationUpdate",
+					       "offerUpdate",	"candidateStageChange",
+					       "pushToHRIS",	NULL };
 	const char *const *a;
 
 	for (a = actions; *a; a++)
@@ -191,9 +190,10 @@ int webhook_parse(const void *body, size_t len, struct webhook_delivery *out, st
 
 		add_id(out->candidates, json_object_get(merged, "id"));
 		add_ids(out->applications, json_object_get(merged, "applicationIds"));
-		out->kind = json_array_size(out->candidates) + json_array_size(out->applications) > 0
-				    ? WEBHOOK_MERGE
-				    : WEBHOOK_IGNORED;
+		out->kind =
+			json_array_size(out->candidates) + json_array_size(out->applications) > 0
+				? WEBHOOK_MERGE
+				: WEBHOOK_IGNORED;
 	} else if (names_application(out->action)) {
 		add_id(out->applications, json_object_get(json_get_obj(data, "application"), "id"));
 		add_id(out->applications,

@@ -62,7 +62,8 @@ struct run {
 	} stage_requests[8];
 	int nstage_requests;
 	unsigned long counted_ashby, counted_humaans; /* requests already given to a stage */
-	const char *tag_note; /* borrowed, may be NULL: more "Key: value" lines for the tag (serve) */
+	/* Borrowed, may be NULL: more "Key: value" lines for the tag (serve). */
+	const char *tag_note;
 };
 
 /* Open and lock the staging repo, choose the run id. On failure nothing is held. */

@@ -184,8 +184,7 @@ out:
 	return rc;
 }
 
-int inbox_put(struct inbox *ib, const char *action_id, const json_t *rec, bool *dup,
-	      struct err *e)
+int inbox_put(struct inbox *ib, const char *action_id, const json_t *rec, bool *dup, struct err *e)
 {
 	char key[65], when[40];
 	char *pending = NULL, *done = NULL, *text = NULL;

@@ -42,8 +42,7 @@ void inbox_close(struct inbox *ib);
  * with "webhookActionId" and "received" set. When that id is pending or was
  * used already, nothing is written and *dup is true.
  */
-int inbox_put(struct inbox *ib, const char *action_id, const json_t *rec, bool *dup,
-	      struct err *e);
+int inbox_put(struct inbox *ib, const char *action_id, const json_t *rec, bool *dup, struct err *e);
 
 /*
  * The pending deliveries, oldest first: *out is a new array of the records,

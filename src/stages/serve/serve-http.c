@@ -293,12 +293,11 @@ int serve_http_start(struct serve *s, struct err *e)
 			       s->o->listen);
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				  (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-				  (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned)HTTP_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED,
-				  on_completed, s, MHD_OPTION_END);
+	s->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
 	if (!s->mhd)
 		return err_set(e, ERR_IO, "serve: cannot listen on %s: %s", s->o->listen,
 			       errno ? strerror(errno) : "address in use or not available");

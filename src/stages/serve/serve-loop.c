@@ -202,9 +202,9 @@ static int run_batch(struct serve *s, const json_t *recs, struct err *e)
 		add_keys(apps, json_object_get(rec, "applications"));
 		add_keys(cands, json_object_get(rec, "candidates"));
 	}
-	log_info("serve %s: %zu deliver%s, %zu application%s to read", r.id,
-		 json_array_size(recs), json_array_size(recs) == 1 ? "y" : "ies",
-		 json_object_size(apps), json_object_size(apps) == 1 ? "" : "s");
+	log_info("serve %s: %zu deliver%s, %zu application%s to read", r.id, json_array_size(recs),
+		 json_array_size(recs) == 1 ? "y" : "ies", json_object_size(apps),
+		 json_object_size(apps) == 1 ? "" : "s");
 	rc = merged_applications(&r, cands, apps, e);
 	if (rc == 0)
 		rc = commit_deliveries(&r, recs, e);
@@ -403,8 +403,7 @@ static bool worker_finished(struct serve *s)
 	}
 }
 
-int serve_main(const struct config *cfg, const struct serve_opts *o, bool *abandoned,
-	       struct err *e)
+int serve_main(const struct config *cfg, const struct serve_opts *o, bool *abandoned, struct err *e)
 {
 	struct serve *s = xcalloc(1, sizeof(*s));
 	struct staging *stg = NULL;
