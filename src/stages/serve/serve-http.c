@@ -26,6 +26,7 @@
 #define HTTP_THREADS 4
 #define HTTP_TIMEOUT_S 10
 #define HTTP_CONNECTIONS 64
+#define DRAIN_MAX (8u * WEBHOOK_BODY_MAX) /* larger bodies are not read at all */
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE
 #define MHD_HTTP_CONTENT_TOO_LARGE 413
 #endif
@@ -194,8 +195,13 @@ static enum MHD_Result route(struct serve *s, struct MHD_Connection *c, const ch
 	if (strcmp(method, "POST") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "{\"error\":\"method not allowed\"}",
 			     "POST");
+	/*
+	 * A body a little over the limit is read and dropped, so the client sees
+	 * the 413 (an answer sent before its body is read can reach it as a reset
+	 * connection); one far over it is answered at once and the connection closed.
+	 */
 	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (len && strtoull(len, NULL, 10) > WEBHOOK_BODY_MAX) {
+	if (len && strtoull(len, NULL, 10) > DRAIN_MAX) {
 		log_warn("webhook: refused (413): body of %s bytes", len);
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "{\"error\":\"body too large\"}", NULL);
 	}
