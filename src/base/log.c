@@ -52,6 +52,7 @@ static void put_clean(const char *fmt, va_list ap)
 
 static void emit(const char *tag, const char *fmt, va_list ap)
 {
+	flockfile(stderr); /* one whole line, whichever thread logs (serve) */
 	if (progress_open) {
 		fputs("\r\033[K", stderr);
 		progress_open = false;
@@ -70,6 +71,7 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 		fputs(tag, stderr);
 	put_clean(fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 #define LOG_AT(name, min, tag)          \

@@ -40,6 +40,7 @@ int cmd_show(int argc, char **argv, const struct config *cfg);
 int cmd_export(int argc, char **argv, const struct config *cfg);
 int cmd_delete_new_hire(int argc, char **argv, const struct config *cfg);
 int cmd_forget(int argc, char **argv, const struct config *cfg);
+int cmd_serve(int argc, char **argv, const struct config *cfg);
 
 /*
  * "--name VALUE" or "--name=VALUE" at argv[*i]: returns the value (borrowed)

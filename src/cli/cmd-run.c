@@ -92,7 +92,8 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 				  cfg->staging_dir);
 		return EXIT_FAILURE_;
 	}
-	if (run_begin(&r, cfg, "run", &ro, &e) < 0) {
+	/* The nightly run waits for a `serve` batch (or another run) to finish. */
+	if (run_begin_wait(&r, cfg, "run", &ro, RUN_LOCK_WAIT_MS, &e) < 0) {
 		log_error("run: %s", e.msg);
 		pipeline_free(p);
 		return EXIT_FAILURE_;

@@ -38,6 +38,8 @@ const struct command commands[] = {
 	{ "forget", cmd_forget,
 	  "APPLICATION_ID... --reason TEXT | --before DATE --reason TEXT [--dry-run]",
 	  "erase hires' personal data from the whole staging history" },
+	{ "serve", cmd_serve, "--listen ADDR:PORT [--apply] [--jobs N] [--max-rps R]",
+	  "receive Ashby webhooks and run the stages for the hires they name" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -52,7 +54,7 @@ static void usage(FILE *f)
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-16s %s\n", c->name, c->summary);
 	fputs("\nenvironment: ASHBY_API_KEY, HUMAANS_API_TOKEN, ASHBY_BASE_URL, HUMAANS_BASE_URL,\n"
-	      "             ASHBY2HUMAANS_STAGING\n"
+	      "             ASHBY2HUMAANS_STAGING, ASHBY_WEBHOOK_SECRET (serve)\n"
 	      "exit status: 0 success, 1 failure, 2 plan has changes (--detailed-exitcode),\n"
 	      "             3 hires set aside or failed\n"
 	      "run 'ashby2humaans COMMAND --help' for a command's options; see ashby2humaans(1).\n",

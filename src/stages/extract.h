@@ -30,6 +30,13 @@ struct run;
 
 struct extract_opts {
 	bool full; /* ignore the stored sync tokens and staged records: read everything */
+	/*
+	 * A targeted pass (serve, src/stages/extract/extract-targeted.c): just these application ids
+	 * (borrowed), merged into what is staged; no list pass, sync tokens kept.
+	 * With nothing staged yet, a normal pass instead (it says so).
+	 */
+	const char *const *only;
+	size_t n_only;
 };
 
 /* Per-run figures, for the run summary, the tests and the benchmark. */

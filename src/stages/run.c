@@ -56,6 +56,12 @@ bool run_parse_rps(const char *s, double *out)
 int run_begin(struct run *r, const struct config *cfg, const char *command,
 	      const struct run_opts *opts, struct err *e)
 {
+	return run_begin_wait(r, cfg, command, opts, 0, e);
+}
+
+int run_begin_wait(struct run *r, const struct config *cfg, const char *command,
+		   const struct run_opts *opts, long lock_wait_ms, struct err *e)
+{
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -66,7 +72,7 @@ int run_begin(struct run *r, const struct config *cfg, const char *command,
 		r->opts = *opts;
 	if (r->opts.jobs < 1)
 		r->opts.jobs = 4;
-	rc = staging_open(&r->stg, cfg->staging_dir, e);
+	rc = staging_open_wait(&r->stg, cfg->staging_dir, lock_wait_ms, e);
 	if (rc < 0)
 		return rc;
 	rc = staging_new_run_id(r->stg, r->id, sizeof(r->id), e);
@@ -302,6 +308,8 @@ int run_end(struct run *r, int rc, struct err *e)
 	}
 	if (r->plan_run_id[0])
 		buf_addf(&msg, "Plan-Run-Id: %s\n", r->plan_run_id);
+	if (r->tag_note)
+		buf_addf(&msg, "%s", r->tag_note);
 
 	if (rc < 0)
 		log_error("%s", e->msg);

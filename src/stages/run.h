@@ -34,6 +34,9 @@ struct run_counts {
 	long deleted;
 };
 
+/* How long `run` waits for the staging lock held by `serve` or another run. */
+#define RUN_LOCK_WAIT_MS (10L * 60 * 1000)
+
 struct run_opts {
 	int jobs;	/* --jobs, default 4 */
 	double max_rps; /* --max-rps, default 0 (none) */
@@ -60,11 +63,20 @@ struct run {
 	} stage_requests[8];
 	int nstage_requests;
 	unsigned long counted_ashby, counted_humaans; /* requests already given to a stage */
+	/* Borrowed, may be NULL: more "Key: value" lines for the tag (serve). */
+	const char *tag_note;
 };
 
 /* Open and lock the staging repo, choose the run id. On failure nothing is held. */
 int run_begin(struct run *r, const struct config *cfg, const char *command,
 	      const struct run_opts *opts, struct err *e);
+/*
+ * The same, waiting up to `lock_wait_ms` milliseconds for another process's
+ * lock (the nightly `run` and `serve`'s batches share the repo); ERR_LOCKED
+ * when it is still held then.
+ */
+int run_begin_wait(struct run *r, const struct config *cfg, const char *command,
+		   const struct run_opts *opts, long lock_wait_ms, struct err *e);
 
 /*
  * The API clients, created on first use from the config (credentials from the

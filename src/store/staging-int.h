@@ -33,7 +33,8 @@ int staging_relpath_check(const char *relpath, struct err *e);
 int staging_need_writable(const struct staging *s, struct err *e);
 
 /* Take the repo's lock (s->lock_fd); ERR_LOCKED naming the holder when taken. */
-int staging_lock(struct staging *s, struct err *e);
+/* Take the lock, waiting up to `wait_ms` milliseconds (0: fail at once) for its holder. */
+int staging_lock(struct staging *s, long wait_ms, struct err *e);
 
 /* Run ids: "YYYYMMDDTHHMMSSZ" with an optional "-N". Tag names are built from them. */
 bool staging_run_id_valid(const char *id);

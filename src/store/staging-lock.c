@@ -8,6 +8,7 @@
 #include "store/staging-int.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/xalloc.h"
 
 #define LOCK_NAME "ashby2humaans.lock"
@@ -50,7 +52,38 @@ static long lock_holder(int fd)
 	return 0;
 }
 
-int staging_lock(struct staging *s, struct err *e)
+/* The lock taken within `wait_ms` milliseconds: 0, or -1 with errno. */
+static int lock_within(int fd, long wait_ms)
+{
+	struct timespec t0, now;
+	bool said = false;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long waited;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if ((errno != EWOULDBLOCK && errno != EAGAIN) || wait_ms <= 0)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (long)(now.tv_sec - t0.tv_sec) * 1000 +
+			 (now.tv_nsec - t0.tv_nsec) / 1000000L;
+		if (waited >= wait_ms) {
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		if (!said && wait_ms >= 5000) {
+			log_info("the staging repo is locked by another ashby2humaans run: waiting "
+				 "up to %ld s",
+				 wait_ms / 1000);
+			said = true;
+		}
+		sleep_ms(wait_ms - waited < 100 ? wait_ms - waited : 100);
+	}
+}
+
+int staging_lock(struct staging *s, long wait_ms, struct err *e)
 {
 	char *path = xasprintf("%s" LOCK_NAME, git_repository_path(s->repo));
 	char pid[32];
@@ -62,7 +95,7 @@ int staging_lock(struct staging *s, struct err *e)
 			     strerror(errno));
 		goto out;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (lock_within(fd, wait_ms) < 0) {
 		long holder;
 
 		if (errno != EWOULDBLOCK && errno != EAGAIN) {

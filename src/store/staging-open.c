@@ -9,7 +9,8 @@
 
 #include "base/xalloc.h"
 
-static int staging_open_mode(struct staging **out, const char *dir, bool lock, struct err *e)
+static int staging_open_mode(struct staging **out, const char *dir, bool lock, long wait_ms,
+			     struct err *e)
 {
 	struct staging *s;
 	const char *wd;
@@ -43,7 +44,7 @@ static int staging_open_mode(struct staging **out, const char *dir, bool lock, s
 	while (n > 1 && wd[n - 1] == '/')
 		n--;
 	s->path = xstrndup(wd, n);
-	if (lock && (rc = staging_lock(s, e)) < 0)
+	if (lock && (rc = staging_lock(s, wait_ms, e)) < 0)
 		goto fail;
 	*out = s;
 	return 0;
@@ -54,12 +55,17 @@ fail:
 
 int staging_open(struct staging **out, const char *dir, struct err *e)
 {
-	return staging_open_mode(out, dir, true, e);
+	return staging_open_mode(out, dir, true, 0, e);
+}
+
+int staging_open_wait(struct staging **out, const char *dir, long wait_ms, struct err *e)
+{
+	return staging_open_mode(out, dir, true, wait_ms, e);
 }
 
 int staging_open_readonly(struct staging **out, const char *dir, struct err *e)
 {
-	return staging_open_mode(out, dir, false, e);
+	return staging_open_mode(out, dir, false, 0, e);
 }
 
 void staging_close(struct staging *s)

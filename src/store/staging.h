@@ -50,6 +50,12 @@ int staging_init(const char *dir, const char *pipeline_src, const char *run_id, 
  * ashby2humaans run)") when another process holds it.
  */
 int staging_open(struct staging **out, const char *dir, struct err *e);
+/*
+ * The same, waiting up to `wait_ms` milliseconds for another process to
+ * release the lock (the nightly run and `serve` share a repo); ERR_LOCKED
+ * when it is still held then.
+ */
+int staging_open_wait(struct staging **out, const char *dir, long wait_ms, struct err *e);
 /* Open without the lock, for read-only commands (log, show, export). Writes through it fail. */
 int staging_open_readonly(struct staging **out, const char *dir, struct err *e);
 void staging_close(struct staging *s);

@@ -21,7 +21,7 @@ fz=$FUZZ_SRCDIR/tests/fuzz
 out=tests/fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -g -O1 $san $FUZZ_CPPFLAGS $FUZZ_DEPCFLAGS"
-targets=${FUZZ_TARGETS:-"ashby-envelope humaans-response records plan pipeline overrides csv"}
+targets=${FUZZ_TARGETS:-"ashby-envelope humaans-response records plan pipeline overrides csv webhook"}
 
 mkdir -p "$out/obj"
 # The core library, instrumented for coverage; an object is rebuilt when its source or any

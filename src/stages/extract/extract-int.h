@@ -18,6 +18,8 @@
  *   extract-state.c    extract/state.json: read one member at a time, written
  *                      an entry at a time; the staged arrays' readers
  *   extract-owed.c     the hires owed a re-read (extract-owed.h)
+ *   extract-targeted.c the targeted pass of serve: the applications webhook
+ *                      deliveries named, read by id instead of the list passes
  */
 #ifndef EXTRACT_INT_H
 #define EXTRACT_INT_H
@@ -111,6 +113,7 @@ struct xctx {
 	struct http_client *c;
 	struct staging *stg;
 	bool full;
+	const struct extract_opts *only; /* a targeted pass (extract-targeted.c), else NULL */
 	struct extract_stats st;
 
 	/* what the last extract staged (cands, offers and jobs stay empty on a full pass) */
@@ -177,6 +180,14 @@ int xt_offers_of(struct xctx *x, const char *app, json_t **out, struct err *e);
 int xt_on_offer_page(void *ctx, json_t *results, struct err *e);
 int xt_on_app_page(void *ctx, json_t *results, struct err *e);
 int extract_pass(struct xctx *x, bool full, struct err *e);
+
+/* ---- extract-targeted.c ---- */
+
+/* Whether a targeted pass can run: not a full pass, and the reference lists are staged. */
+bool xt_targeted_possible(struct xctx *x, bool full);
+/* The targeted pass's reads of the named applications `ids[0..n)` (borrowed). */
+int xt_targeted_pass(struct xctx *x, const char *const *ids, size_t n, unsigned *pages,
+		     struct err *e);
 
 /* ---- extract-candidates.c ---- */
 

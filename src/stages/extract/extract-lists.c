@@ -327,6 +327,10 @@ int extract_pass(struct xctx *x, bool full, struct err *e)
 	x->left = json_object();
 	x->gone = json_object();
 
+	if (x->only) {
+		rc = xt_targeted_pass(x, x->only->only, x->only->n_only, &pages, e);
+		return rc < 0 ? rc : xt_read_hires(x, e);
+	}
 	log_info("extract: %s pass", full ? "full" : "incremental");
 	rc = ashby_list(x->c, "application.list", NULL, tok_a, xt_on_app_page, x, &x->tok_apps,
 			&pages, e);

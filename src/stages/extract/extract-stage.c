@@ -121,6 +121,8 @@ int extract_stage_stats(struct run *r, const struct extract_opts *o, struct extr
 		goto out;
 	full = (o && o->full) || !json_get_str(x.prev_tokens, "application.list") ||
 	       !json_get_str(x.prev_tokens, "offer.list");
+	if (o && o->n_only > 0)
+		x.only = xt_targeted_possible(&x, full) ? o : NULL;
 	rc = xt_staged_open(&x, "extract/applications.json", &x.prev_apps, e);
 	if (rc < 0)
 		goto out;

@@ -378,6 +378,9 @@ int xt_commit_extract(struct xctx *x, struct err *e)
 	tr[2].key = "Files-Changed";
 	tr[2].value = changed;
 	return staging_commit(x->stg, paths, "extract", x->r->id, subject,
-			      x->full ? "A full pass (no sync token used)." : NULL, tr, 3, oid,
+			      x->full	? "A full pass (no sync token used)."
+			      : x->only ? "A targeted pass (webhook deliveries): sync tokens kept."
+					: NULL,
+			      tr, 3, oid,
 			      &x->st.committed, e);
 }
