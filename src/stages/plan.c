@@ -22,6 +22,7 @@
 #include "store/ledger.h"
 #include "store/records.h"
 #include "store/rejects.h"
+#include "stages/review.h"
 #include "stages/run.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
@@ -1810,7 +1811,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
-	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
+	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0 || (rc = review_stage(r, e)) < 0)
 		goto out;
 	sum.read_humaans = nhires > 0;
 	snprintf(c1, sizeof(c1), "%ld", sum.creates);

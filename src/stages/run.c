@@ -15,6 +15,7 @@
 #include "apis/http.h"
 #include "apis/humaans.h"
 #include "base/log.h"
+#include "stages/review.h"
 #include "store/staging.h"
 #include "base/xalloc.h"
 
@@ -315,6 +316,7 @@ int run_end(struct run *r, int rc, struct err *e)
 		 r->command, r->id, outcome, c->extracted + c->owed_unstaged, c->rejected + c->owed,
 		 c->planned, c->created, c->failed, req_a, by_a, req_h, by_h, dur);
 	log_info("look closer: ashby2humaans show %s", r->id);
+	review_notify_run(r, status); /* never changes the status */
 
 	buf_release(&msg);
 	http_client_free(r->ashby);
