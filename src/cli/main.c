@@ -58,6 +58,14 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* The path (and query) of a URL, what -vv traces show of a request: NULL when none. */
+static const char *url_path(const char *url)
+{
+	const char *p = url ? strstr(url, "://") : NULL;
+
+	return p ? strchr(p + 3, '/') : NULL;
+}
+
 static const char *env_or(const char *name, const char *dflt)
 {
 	const char *v = getenv(name);
@@ -134,9 +142,9 @@ int main(int argc, char **argv)
 	log_setup(verbosity, isatty(STDERR_FILENO));
 	/* Every credential the process holds, redacted from each message (secret.h).
 	 * Ashby's key also travels as HTTP Basic "KEY:" in base64. The notification
-	 * webhook's URL is its own credential. */
+	 * webhook's URL is its own credential, and so is its path (what a -vv trace shows). */
 	if (secret_add_basic(cfg.ashby_api_key) < 0 || secret_add(cfg.humaans_token) < 0 ||
-	    secret_add(cfg.notify_url) < 0) {
+	    secret_add(cfg.notify_url) < 0 || secret_add(url_path(cfg.notify_url)) < 0) {
 		log_error("too many secrets to redact");
 		return EXIT_FAILURE_;
 	}
