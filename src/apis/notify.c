@@ -46,9 +46,8 @@ int notify_post(const char *url, const char *text, long retry_base_ms, struct er
 	o.backoff_max_ms = 4 * o.backoff_base_ms;
 	o.jobs = 1;
 	notify_escape(&esc, text);
-	json_object_set_new(doc, "text", json_stringn(esc.data ? esc.data : "", esc.len));
-	body = json_dumps(doc, JSON_COMPACT);
-	if (!body) {
+	if (json_object_set_new(doc, "text", json_stringn(esc.data ? esc.data : "", esc.len)) < 0 ||
+	    !(body = json_dumps(doc, JSON_COMPACT))) {
 		rc = err_set(e, ERR_FAIL, "notify: the message is not valid UTF-8");
 		goto out;
 	}

@@ -157,8 +157,9 @@ static const char css[] =
 	".old { color: #82071e; }\n"
 	".new { color: #116329; }\n"
 	"footer { margin-top: 2rem; color: #57606a; font-size: .85rem; }\n"
-	"@media print { body { padding: 0; max-width: none; font-size: 11pt; } nav { display: "
-	"none; } "
+	"@media print { body { padding: 0; max-width: none; font-size: 9pt; line-height: 1.3; } "
+	"nav { display: none; } th, td { padding: .05rem .4rem; } "
+	"article.hire { padding: .4rem .6rem; margin-bottom: .5rem; } "
 	"a { color: inherit; text-decoration: none; } }\n";
 
 /* 'sha256-<base64>' of the style sheet, for the CSP. */

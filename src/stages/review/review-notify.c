@@ -112,7 +112,8 @@ static void notice_text(const struct run *r, int status, const struct notice *n,
 	buf_addf(t,
 		 "%ld conflicts, %ld left Hired, %ld set aside, %ld created, %ld changed, "
 		 "%ld failed.\n",
-		 conflicts, n->c.left_hired, c->rejected + c->owed, c->created, c->changed,
+		 conflicts, n->c.left_hired,
+		 (n->have_plan ? n->set_aside.n : c->rejected) + c->owed, c->created, c->changed,
 		 c->failed);
 	buf_adds(t, "To do:\n");
 	if (status == EXIT_FAILURE_)
