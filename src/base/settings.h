@@ -22,6 +22,8 @@ struct config {
 	const char *humaans_token;    /* $HUMAANS_API_TOKEN: never printed */
 	const char *ashby_base_url;   /* $ASHBY_BASE_URL or https://api.ashbyhq.com */
 	const char *humaans_base_url; /* $HUMAANS_BASE_URL or https://app.humaans.io/api */
+	const char *notify_url; /* $ASHBY2HUMAANS_NOTIFY_URL: a webhook, a secret: never printed */
+	int notify_names;	/* $ASHBY2HUMAANS_NOTIFY_NAMES=1: notifications name the hires */
 	long retry_base_ms; /* $ASHBY2HUMAANS_RETRY_BASE_MS: shorter retry pacing for tests; 0 = default */
 	const char *argv0;
 };

@@ -1,11 +1,14 @@
 /*
- * check: validate pipeline.json, then ask Ashby and Humaans what the
- * credentials may do. Exit 0 when everything the pipeline needs is granted,
- * 1 otherwise. Read-only: takes no lock and records no run.
+ * check [--notify-test]: validate pipeline.json, then ask Ashby and Humaans what
+ * the credentials may do. Exit 0 when everything the pipeline needs is granted,
+ * 1 otherwise. Read-only: takes no lock and records no run. A line says whether
+ * notifications are on; --notify-test posts a test message (a failure is exit 1).
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/buf.h"
 #include "stages/check.h"
@@ -13,7 +16,30 @@
 #include "apis/http.h"
 #include "base/log.h"
 #include "store/pipeline.h"
+#include "stages/review.h"
 #include "stages/run.h"
+
+/* The notification line; with `test`, a test message is posted. False when it failed. */
+static bool check_notify(const struct config *cfg, bool test)
+{
+	struct err e = ERR_INIT;
+
+	if (!cfg->notify_url) {
+		printf("notify: off (ASHBY2HUMAANS_NOTIFY_URL is not set)%s\n",
+		       test ? ": no test message sent" : "");
+		return !test;
+	}
+	if (!test) {
+		printf("notify: on (--notify-test posts a test message)\n");
+		return true;
+	}
+	if (review_notify_test(cfg, &e) < 0) {
+		printf("notify: FAILED  %s\n", e.msg);
+		return false;
+	}
+	printf("notify: test message posted\n");
+	return true;
+}
 
 int cmd_check(int argc, char **argv, const struct config *cfg)
 {
@@ -24,10 +50,11 @@ int cmd_check(int argc, char **argv, const struct config *cfg)
 	struct err e = ERR_INIT;
 	char path[4096];
 	int missing = 0, problems = 0, status = EXIT_FAILURE_;
+	bool notify_test = argc > 1 && strcmp(argv[1], "--notify-test") == 0, notify_ok = true;
 
 	if (cli_wants_help(argc, argv, "check"))
 		return EXIT_OK;
-	if (argc > 1) {
+	if (argc > 1 + notify_test) {
 		log_error("check: unexpected argument '%s'", argv[1]);
 		cli_usage_command("check", true);
 		return EXIT_FAILURE_;
@@ -54,11 +81,11 @@ int cmd_check(int argc, char **argv, const struct config *cfg)
 	printf("all permissions the pipeline needs are granted\n");
 	buf_reset(&report);
 	if (check_custom_fields(ashby, humaans, p, &report, &problems, &e) < 0) {
-		fwrite(report.data, 1, report.len, stdout);
+		cli_write_text(stdout, report.data, report.len);
 		log_error("%s", e.msg);
 		goto out;
 	}
-	fwrite(report.data, 1, report.len, stdout);
+	cli_write_text(stdout, report.data, report.len);
 	if (problems) {
 		printf("%d custom field mapping%s cannot carry %s value: see above\n", problems,
 		       problems == 1 ? "" : "s", problems == 1 ? "its" : "their");
@@ -66,6 +93,9 @@ int cmd_check(int argc, char **argv, const struct config *cfg)
 	}
 	status = EXIT_OK;
 out:
+	notify_ok = check_notify(cfg, notify_test);
+	if (!notify_ok)
+		status = EXIT_FAILURE_;
 	buf_release(&report);
 	http_client_free(ashby);
 	http_client_free(humaans);

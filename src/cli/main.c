@@ -20,7 +20,8 @@
 
 const struct command commands[] = {
 	{ "init", cmd_init, "[DIR]", "create the staging repo and copy the default pipeline" },
-	{ "check", cmd_check, "", "validate pipeline.json and the credentials' permissions" },
+	{ "check", cmd_check, "[--notify-test]",
+	  "validate pipeline.json and the credentials' permissions" },
 	{ "extract", cmd_extract, "[--full] [--jobs N] [--max-rps R]",
 	  "read hired applications from Ashby into extract/" },
 	{ "transform", cmd_transform, "", "map extract/ through pipeline.json into transform/" },
@@ -54,11 +55,20 @@ static void usage(FILE *f)
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-16s %s\n", c->name, c->summary);
 	fputs("\nenvironment: ASHBY_API_KEY, HUMAANS_API_TOKEN, ASHBY_BASE_URL, HUMAANS_BASE_URL,\n"
-	      "             ASHBY2HUMAANS_STAGING, ASHBY_WEBHOOK_SECRET (serve)\n"
+	      "             ASHBY2HUMAANS_STAGING, ASHBY_WEBHOOK_SECRET (serve),\n"
+	      "             ASHBY2HUMAANS_NOTIFY_URL, ASHBY2HUMAANS_NOTIFY_NAMES\n"
 	      "exit status: 0 success, 1 failure, 2 plan has changes (--detailed-exitcode),\n"
 	      "             3 hires set aside or failed\n"
 	      "run 'ashby2humaans COMMAND --help' for a command's options; see ashby2humaans(1).\n",
 	      f);
+}
+
+/* The path (and query) of a URL, what -vv traces show of a request: NULL when none. */
+static const char *url_path(const char *url)
+{
+	const char *p = url ? strstr(url, "://") : NULL;
+
+	return p ? strchr(p + 3, '/') : NULL;
 }
 
 static const char *env_or(const char *name, const char *dflt)
@@ -130,10 +140,16 @@ int main(int argc, char **argv)
 	cfg.ashby_base_url = env_or("ASHBY_BASE_URL", "https://api.ashbyhq.com");
 	cfg.humaans_base_url = env_or("HUMAANS_BASE_URL", "https://app.humaans.io/api");
 	cfg.retry_base_ms = atol(env_or("ASHBY2HUMAANS_RETRY_BASE_MS", "0"));
+	cfg.notify_url = getenv("ASHBY2HUMAANS_NOTIFY_URL");
+	if (cfg.notify_url && !*cfg.notify_url)
+		cfg.notify_url = NULL;
+	cfg.notify_names = strcmp(env_or("ASHBY2HUMAANS_NOTIFY_NAMES", "0"), "1") == 0;
 	log_setup(verbosity, isatty(STDERR_FILENO));
 	/* Every credential the process holds, redacted from each message (secret.h).
-	 * Ashby's key also travels as HTTP Basic "KEY:" in base64. */
-	if (secret_add_basic(cfg.ashby_api_key) < 0 || secret_add(cfg.humaans_token) < 0) {
+	 * Ashby's key also travels as HTTP Basic "KEY:" in base64. The notification
+	 * webhook's URL is its own credential, and so is its path (what a -vv trace shows). */
+	if (secret_add_basic(cfg.ashby_api_key) < 0 || secret_add(cfg.humaans_token) < 0 ||
+	    secret_add(cfg.notify_url) < 0 || secret_add(url_path(cfg.notify_url)) < 0) {
 		log_error("too many secrets to redact");
 		return EXIT_FAILURE_;
 	}

@@ -16,6 +16,7 @@
 #include "apis/humaans.h"
 #include "base/log.h"
 #include "store/erase.h"
+#include "stages/review.h"
 #include "store/staging.h"
 #include "base/xalloc.h"
 
@@ -324,6 +325,7 @@ int run_end(struct run *r, int rc, struct err *e)
 		 r->command, r->id, outcome, c->extracted + c->owed_unstaged, c->rejected + c->owed,
 		 c->planned, c->created, c->failed, req_a, by_a, req_h, by_h, dur);
 	log_info("look closer: ashby2humaans show %s", r->id);
+	review_notify_run(r, status); /* never changes the status */
 
 	buf_release(&msg);
 	http_client_free(r->ashby);

@@ -13,6 +13,7 @@
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "stages/review.h"
 #include "stages/run.h"
 #include "store/journal.h"
 #include "store/ledger.h"
@@ -450,7 +451,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	    (rc = plan_pass_forgotten(r->stg, &po, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
-	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0)
+	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0 || (rc = review_stage(r, e)) < 0)
 		goto out;
 	sum.read_humaans = nhires > 0;
 	if ((rc = plan_commit(r, &sum, &committed, e)) < 0)
