@@ -11,13 +11,11 @@ import hashlib
 import http.client
 import json
 import os
-import subprocess
 import sys
-import time
 import urllib.parse
 
-n = 0
-failed = 0
+from taplib import done, is_, ok, start_emulator
+
 
 APP = "a1000000-0000-4000-8000-%012d"
 CAND = "ca000000-0000-4000-8000-%012d"
@@ -25,21 +23,6 @@ OFFER_STATUSES = {"WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOn
                   "WaitingOnCandidateResponse", "CandidateAccepted", "CandidateRejected",
                   "OfferCancelled"}
 GLOBAL_ROLES = {"Organization Admin", "Elevated Access", "Limited Access", "External Recruiter"}
-
-
-def ok(cond, desc):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n, desc))
-    sys.stdout.flush()
-    return cond
-
-
-def is_(got, want, desc):
-    if not ok(got == want, desc):
-        print("#   got:  %r\n#   want: %r" % (got, want))
 
 
 class Client:
@@ -103,21 +86,16 @@ def code(env):
 def main():
     emulator, org, tmp = sys.argv[1:4]
     port_file = os.path.join(tmp, "ashby.port")
-    proc = subprocess.Popen([sys.executable, emulator, "--org", org, "--port-file", port_file])
+    proc, port = start_emulator([emulator, "--org", org], port_file)
     try:
-        for _ in range(200):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.05)
         try:
-            run(Client(int(open(port_file).read())))
+            run(Client(port))
         except Exception as ex:  # an answer of the wrong shape: report it, do not stop silently
             ok(False, "the self-test runs to the end (stopped by %r)" % ex)
     finally:
         proc.terminate()
         proc.wait(10)
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return done()
 
 
 def run(c):

@@ -9,28 +9,11 @@ import hashlib
 import http.client
 import json
 import os
-import subprocess
 import sys
-import time
 import urllib.parse
 
-n = 0
-failed = 0
+from taplib import done, is_, ok, start_emulator
 
-
-def ok(cond, desc):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print("%sok %d - %s" % ("" if cond else "not ", n, desc))
-    sys.stdout.flush()
-    return cond
-
-
-def is_(got, want, desc):
-    if not ok(got == want, desc):
-        print("#   got:  %r\n#   want: %r" % (got, want))
 
 
 class Client:
@@ -93,15 +76,10 @@ def main():
     port_file = os.path.join(tmp, "port")
     req_file = os.path.join(tmp, "requests.jsonl")
     dump_file = os.path.join(tmp, "state.json")
-    proc = subprocess.Popen([sys.executable, emulator, "--seed", seed, "--port-file", port_file,
-                             "--requests", req_file, "--state-dump", dump_file,
-                             "--now", "2026-11-27T02:00:00.000Z"])
+    proc, port = start_emulator([emulator, "--seed", seed, "--requests", req_file,
+                                 "--state-dump", dump_file, "--now", "2026-11-27T02:00:00.000Z"],
+                                port_file)
     try:
-        for _ in range(100):
-            if os.path.exists(port_file):
-                break
-            time.sleep(0.05)
-        port = int(open(port_file).read())
         run(Client(port), req_file)
     finally:
         proc.terminate()
@@ -111,8 +89,7 @@ def main():
         st = json.load(open(dump_file))
         ok(any(p["firstName"] == "Renamed" for p in st["people"]), "the dump holds the changes")
         ok("demo-token" not in open(dump_file).read(), "the dump holds no token value")
-    print("1..%d" % n)
-    return 1 if failed else 0
+    return done()
 
 
 def run(c, req_file):

@@ -12,15 +12,6 @@ OLIVIA=a1000000-0000-4000-8000-000000000001 # created on the first night, with a
 MADONNA=a1000000-0000-4000-8000-000000000009 # single-word name: fixed by an override
 PRIYA=a1000000-0000-4000-8000-000000000014   # no accepted offer: set aside, never created
 
-# py FILE EXPR: a Python expression over the JSON in FILE (as d), printed.
-py() {
-	"$PYTHON3" - "$1" "$2" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-r = eval(sys.argv[2])
-print(r if not isinstance(r, (dict, list, bool)) else json.dumps(r, sort_keys=True))
-EOF
-}
 state() { emulator_ctl "$HUMAANS_URL" state >"$TEST_TMP/state.json"; }
 # Humaans writes logged since line $1 of the request log (method and path, one a line).
 writes_since() {
@@ -45,10 +36,10 @@ printf 'application_id,field,value\n%s,lastName,Ciccone\n' "$MADONNA" >"$S/overr
 a2h -C "$S" run >"$TEST_TMP/out" 2>"$TEST_TMP/err"; is $? 3 "night 1: exit 3 (one hire set aside)"
 is "$(grep -c "^$PRIYA," "$S/transform/rejects.csv")" 1 "night 1: Priya is set aside (no accepted offer)"
 state
-PID=$(py "$S/load/ledger.json" "d['$OLIVIA']['personId']")
-FILES=$(py "$S/load/ledger.json" "' '.join(d['$OLIVIA']['fileIds'])")
-DOCS=$(py "$S/load/ledger.json" "' '.join(d['$OLIVIA']['documentIds'])")
-is "$(py "$TEST_TMP/state.json" "len([p for p in d['people'] if p['id'] == '$PID' and p['status'] == 'newHire'])")" 1 \
+PID=$(json_py "$S/load/ledger.json" "d['$OLIVIA']['personId']")
+FILES=$(json_py "$S/load/ledger.json" "' '.join(d['$OLIVIA']['fileIds'])")
+DOCS=$(json_py "$S/load/ledger.json" "' '.join(d['$OLIVIA']['documentIds'])")
+is "$(json_py "$TEST_TMP/state.json" "len([p for p in d['people'] if p['id'] == '$PID' and p['status'] == 'newHire'])")" 1 \
 	"night 1: Olivia created as a new hire"
 [ -n "$FILES" ] && [ -n "$DOCS" ]; ok $? "night 1: her offer letter uploaded (a file and a document in the ledger)"
 
@@ -73,14 +64,14 @@ grep -q '^Left Hired: 1 created hire is no longer Hired' "$TEST_TMP/plan2.txt"; 
 grep -q "ashby2humaans delete-new-hire $OLIVIA" "$TEST_TMP/out2"; ok $? "run prints the plan with the command"
 grep -q "^$OLIVIA,Olivia Bennett,left-hired,command,\"\",ashby2humaans delete-new-hire $OLIVIA\$" "$S/plan/changes.csv"
 ok $? "changes.csv: a row with the command"
-is "$(py "$S/plan/plan.json" "[(o['action'], o['command'], o['acknowledged']) for o in d['operations'] if o['id'] == '$OLIVIA']")" \
+is "$(json_py "$S/plan/plan.json" "[(o['action'], o['command'], o['acknowledged']) for o in d['operations'] if o['id'] == '$OLIVIA']")" \
 	"[[\"left-hired\", \"ashby2humaans delete-new-hire $OLIVIA\", false]]" "plan.json: the left-hired operation"
 is "$(git -C "$S" log -1 --format='%(trailers:key=Left-Hired,valueonly)' "$(git -C "$S" log --format=%H --grep='^plan:' -1)" | tr -d '\n')" \
 	1 "the plan commit carries Left-Hired: 1"
 state
-is "$(py "$TEST_TMP/state.json" "len([p for p in d['people'] if p['id'] == '$PID'])")" 1 "night 2: Olivia is still in Humaans"
+is "$(json_py "$TEST_TMP/state.json" "len([p for p in d['people'] if p['id'] == '$PID'])")" 1 "night 2: Olivia is still in Humaans"
 is "$(writes_since "$h")" "" "night 2: nothing written to Humaans (the tool never deletes)"
-is "$(py "$S/load/ledger.json" "'$OLIVIA' in d")" true "night 2: still in the ledger"
+is "$(json_py "$S/load/ledger.json" "'$OLIVIA' in d")" true "night 2: still in the ledger"
 grep "$PRIYA" "$TEST_TMP/plan2.txt" | grep -qv '^\* departed '; is $? 1 \
 	"night 2: Priya only as a departure in the plan (neither set aside nor created)"
 
@@ -93,7 +84,7 @@ grep -q "^\\* departed $PRIYA: left the creates: no longer Hired in Ashby (statu
 grep -q "^[+!~].*$PRIYA" "$S/plan/plan.txt"; is $? 1 "plan.txt: no create or attention line for Priya"
 grep -q "^! left-hired $OLIVIA .*status now Archived" "$S/plan/plan.txt"; ok $? "plan.txt: Olivia's line gives her status now"
 state
-is "$(py "$TEST_TMP/state.json" "len([p for p in d['people'] if 'priya' in (p.get('personalEmail') or '').lower()])")" 0 \
+is "$(json_py "$TEST_TMP/state.json" "len([p for p in d['people'] if 'priya' in (p.get('personalEmail') or '').lower()])")" 0 \
 	"Priya was never created in Humaans"
 
 # ---- night 3: still flagged, still nothing deleted -------------------------------------------
@@ -134,10 +125,10 @@ j=$(wc -l <"$S/load/journal.jsonl")
 h=$(hlines)
 a2h -C "$S" ${CMD#ashby2humaans } >"$TEST_TMP/del.out" 2>&1; is $? 0 "delete-new-hire (the printed command) exits 0"
 state
-is "$(py "$TEST_TMP/state.json" "len([p for p in d['people'] if p['id'] == '$PID'])")" 0 "Olivia is gone from Humaans"
-is "$(py "$TEST_TMP/state.json" "len([x for x in d['documents'] if x.get('personId') == '$PID'])")" 0 "none of her documents is left"
-is "$(py "$TEST_TMP/state.json" "len([x for x in d['files'] if x['id'] in '$FILES'.split()])")" 0 "none of her files is left"
-is "$(py "$TEST_TMP/state.json" "len([x for x in d['compensations'] if x.get('personId') == '$PID'])")" 0 "none of her compensations is left"
+is "$(json_py "$TEST_TMP/state.json" "len([p for p in d['people'] if p['id'] == '$PID'])")" 0 "Olivia is gone from Humaans"
+is "$(json_py "$TEST_TMP/state.json" "len([x for x in d['documents'] if x.get('personId') == '$PID'])")" 0 "none of her documents is left"
+is "$(json_py "$TEST_TMP/state.json" "len([x for x in d['files'] if x['id'] in '$FILES'.split()])")" 0 "none of her files is left"
+is "$(json_py "$TEST_TMP/state.json" "len([x for x in d['compensations'] if x.get('personId') == '$PID'])")" 0 "none of her compensations is left"
 writes_since "$h" >"$TEST_TMP/del.writes"
 is "$(sed 's|/[^/]*$||' "$TEST_TMP/del.writes" | tr '\n' ' ')" \
 	"DELETE /api/documents DELETE /api/files DELETE /api/compensations DELETE /api/people " \
@@ -147,7 +138,7 @@ is "$(grep -c '"phase":"begin"' "$TEST_TMP/del.journal")" "$(wc -l <"$TEST_TMP/d
 is "$(grep -c '"phase":"end"' "$TEST_TMP/del.journal")" "$(wc -l <"$TEST_TMP/del.writes")" "journal: an end line per call"
 grep -q "\"op\":\"deleteFile\".*\"outcome\":\"ok\"" "$TEST_TMP/del.journal"; ok $? "journal: the file deletion"
 grep -q "\"op\":\"deleteDocument\".*\"outcome\":\"gone\"" "$TEST_TMP/del.journal"; ok $? "journal: the document already removed is 'gone'"
-is "$(py "$S/load/ledger.json" "'$OLIVIA' in d")" false "she is out of the ledger"
+is "$(json_py "$S/load/ledger.json" "'$OLIVIA' in d")" false "she is out of the ledger"
 
 # A second delete-new-hire is refused cleanly: nothing sent to Humaans.
 h=$(hlines)

@@ -42,6 +42,17 @@ done_testing() {
 
 a2h() { "$ASHBY2HUMAANS" "$@"; }
 
+# json_py FILE EXPR: a Python expression over the JSON in FILE (as d), printed (a list,
+# dict or bool as canonical JSON).
+json_py() {
+	"$PYTHON3" - "$1" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = eval(sys.argv[2])
+print(r if not isinstance(r, (dict, list, bool)) else json.dumps(r, sort_keys=True))
+EOF
+}
+
 # The API emulators on loopback, one way for every shell test. Each runs on an
 # ephemeral port, logs its requests to $TEST_TMP/ashby.jsonl or humaans.jsonl and its
 # own diagnostics to $TEST_TMP/ashby-emulator.err or humaans-emulator.err, and is

@@ -17,15 +17,6 @@ sys.stdout.write(urllib.request.urlopen(req).read().decode())
 EOF
 }
 
-# py FILE EXPR: evaluate a Python expression over the JSON in FILE (as d) and print it.
-py() {
-	"$PYTHON3" - "$1" "$2" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-r = eval(sys.argv[2])
-print(r if not isinstance(r, (dict, list, bool)) else json.dumps(r, sort_keys=True))
-EOF
-}
 
 state() { emu GET /_emulator/state >"$TEST_TMP/state.json"; }
 writes() { emu GET /_emulator/requests | "$PYTHON3" -c '
@@ -126,28 +117,28 @@ PLAN1=$(git -C "$S" log -1 --format=%H)
 # ---- the demo: apply --------------------------------------------------------
 a2h -C "$S" apply >"$TEST_TMP/apply.out" 2>"$TEST_TMP/apply.err"; is $? 3 "apply exits 3 while a hire is set aside"
 state
-is "$(py "$TEST_TMP/state.json" 'len([p for p in d["people"] if (p.get("personalEmail") or "").lower() == "olivia.bennett@example.com"])')" 1 "Olivia created once"
-OLIVIA_ID=$(py "$TEST_TMP/state.json" '[p["id"] for p in d["people"] if p.get("personalEmail") == "Olivia.Bennett@example.com"][0]')
-LIAM_ID=$(py "$TEST_TMP/state.json" '[p["id"] for p in d["people"] if p.get("personalEmail") == "liam.ng@example.com"][0]')
-is "$(py "$TEST_TMP/state.json" '[[p[k] for k in ("status","firstName","middleName","lastName","personalPhoneNumber","employmentStartDate","locationId")] for p in d["people"] if p["id"] == "'"$OLIVIA_ID"'"][0]')" \
+is "$(json_py "$TEST_TMP/state.json" 'len([p for p in d["people"] if (p.get("personalEmail") or "").lower() == "olivia.bennett@example.com"])')" 1 "Olivia created once"
+OLIVIA_ID=$(json_py "$TEST_TMP/state.json" '[p["id"] for p in d["people"] if p.get("personalEmail") == "Olivia.Bennett@example.com"][0]')
+LIAM_ID=$(json_py "$TEST_TMP/state.json" '[p["id"] for p in d["people"] if p.get("personalEmail") == "liam.ng@example.com"][0]')
+is "$(json_py "$TEST_TMP/state.json" '[[p[k] for k in ("status","firstName","middleName","lastName","personalPhoneNumber","employmentStartDate","locationId")] for p in d["people"] if p["id"] == "'"$OLIVIA_ID"'"][0]')" \
 	'["newHire", "Olivia", "Rose", "Bennett", "+44 20 7946 0000", "2026-03-02", "loc-london-hq"]' "Olivia's person fields"
-is "$(py "$TEST_TMP/state.json" '[[j["jobTitle"], j["department"], j["reportingTo"]] for j in d["jobRoles"] if j["personId"] == "'"$OLIVIA_ID"'"]')" \
+is "$(json_py "$TEST_TMP/state.json" '[[j["jobTitle"], j["department"], j["reportingTo"]] for j in d["jobRoles"] if j["personId"] == "'"$OLIVIA_ID"'"]')" \
 	'[["Software Engineer", "Engineering", "per-grace-hopper"]]' "Olivia's job role reports to Grace"
-is "$(py "$TEST_TMP/state.json" '[[c["compensationTypeId"], c["amount"], c["currency"], c["period"], c["effectiveDate"]] for c in d["compensations"] if c["personId"] == "'"$OLIVIA_ID"'"]')" \
+is "$(json_py "$TEST_TMP/state.json" '[[c["compensationTypeId"], c["amount"], c["currency"], c["period"], c["effectiveDate"]] for c in d["compensations"] if c["personId"] == "'"$OLIVIA_ID"'"]')" \
 	'[["cty-salary", "85000", "GBP", "annual", "2026-03-02"]]' "Olivia's salary"
-is "$(py "$TEST_TMP/state.json" '[[x["documentTypeId"], x["name"], x["issueDate"]] for x in d["documents"] if x["personId"] == "'"$OLIVIA_ID"'"]')" \
+is "$(json_py "$TEST_TMP/state.json" '[[x["documentTypeId"], x["name"], x["issueDate"]] for x in d["documents"] if x["personId"] == "'"$OLIVIA_ID"'"]')" \
 	'[["dty-offer-letter", "offer_signed.pdf", "2026-02-01"]]' "Olivia's offer letter document"
-is "$(py "$TEST_TMP/state.json" '[f["sha256"] for f in d["files"] for x in d["documents"] if x["personId"] == "'"$OLIVIA_ID"'" and x["fileId"] == f["id"]]')" \
+is "$(json_py "$TEST_TMP/state.json" '[f["sha256"] for f in d["files"] for x in d["documents"] if x["personId"] == "'"$OLIVIA_ID"'" and x["fileId"] == f["id"]]')" \
 	"[\"$(sha256sum "$S/extract/files/app_olivia/offer_signed.pdf" | cut -d' ' -f1)\"]" "the document's file is the staged PDF"
-is "$(py "$TEST_TMP/state.json" '[[v["customFieldId"], v["value"]] for v in d["customValues"] if v["personId"] == "'"$OLIVIA_ID"'"]')" \
+is "$(json_py "$TEST_TMP/state.json" '[[v["customFieldId"], v["value"]] for v in d["customValues"] if v["personId"] == "'"$OLIVIA_ID"'"]')" \
 	'[["cfd-tshirt-size", "M"]]' "Olivia's custom value"
-is "$(py "$TEST_TMP/state.json" '[[j["jobTitle"], j["reportingTo"]] for j in d["jobRoles"] if j["personId"] == "'"$LIAM_ID"'"]')" \
+is "$(json_py "$TEST_TMP/state.json" '[[j["jobTitle"], j["reportingTo"]] for j in d["jobRoles"] if j["personId"] == "'"$LIAM_ID"'"]')" \
 	'[["Data Analyst", null]]' "Liam created without reportingTo"
-is "$(py "$TEST_TMP/state.json" '[p["locationId"] for p in d["people"] if p["id"] == "'"$LIAM_ID"'"]')" '["loc-berlin-office"]' "Liam's location by city"
-is "$(py "$TEST_TMP/state.json" '[c["amount"] for c in d["compensations"] if c["personId"] == "'"$LIAM_ID"'"]')" '["62000.50"]' "money stays a string"
-is "$(py "$TEST_TMP/state.json" 'len([p for p in d["people"] if (p.get("personalEmail") or "").lower() == "conflict.person@example.org"])')" 1 "conflict not created"
-is "$(py "$S/load/ledger.json" 'sorted(d)')" '["app_liam", "app_olivia"]' "ledger holds the created hires"
-is "$(py "$S/load/ledger.json" 'd["app_olivia"]["personId"]')" "$OLIVIA_ID" "ledger maps the application to the person"
+is "$(json_py "$TEST_TMP/state.json" '[p["locationId"] for p in d["people"] if p["id"] == "'"$LIAM_ID"'"]')" '["loc-berlin-office"]' "Liam's location by city"
+is "$(json_py "$TEST_TMP/state.json" '[c["amount"] for c in d["compensations"] if c["personId"] == "'"$LIAM_ID"'"]')" '["62000.50"]' "money stays a string"
+is "$(json_py "$TEST_TMP/state.json" 'len([p for p in d["people"] if (p.get("personalEmail") or "").lower() == "conflict.person@example.org"])')" 1 "conflict not created"
+is "$(json_py "$S/load/ledger.json" 'sorted(d)')" '["app_liam", "app_olivia"]' "ledger holds the created hires"
+is "$(json_py "$S/load/ledger.json" 'd["app_olivia"]["personId"]')" "$OLIVIA_ID" "ledger maps the application to the person"
 is "$(grep -c '"phase":"begin"' "$S/load/journal.jsonl")" "$(grep -c '"phase":"end"' "$S/load/journal.jsonl")" "journal: every begin has an end"
 is "$(grep -c '"phase":"begin"' "$S/load/journal.jsonl")" 7 "journal: 7 writes (5 for Olivia, 2 for Liam)"
 git -C "$S" log -1 --format=%B | grep -q "^Plan-Run-Id: " ; ok $? "apply commit carries Plan-Run-Id"
@@ -165,16 +156,16 @@ is "$(writes)" "$w" "re-applying the applied plan sends no write"
 # ---- delete-new-hire ------------------------------------------------------------
 a2h -C "$S" delete-new-hire per-grace-hopper >"$TEST_TMP/del.out" 2>&1; is $? 1 "delete-new-hire refuses a person not in the ledger"
 grep -q 'not in the ledger' "$TEST_TMP/del.out"; ok $? "the refusal says why"
-emu POST /_emulator/records '{"resource": "people", "records": ['"$(py "$TEST_TMP/state.json" '[dict(p, status="active", email="olivia@demo-company.com") for p in d["people"] if p["id"] == "'"$OLIVIA_ID"'"][0]')"']}' >/dev/null
+emu POST /_emulator/records '{"resource": "people", "records": ['"$(json_py "$TEST_TMP/state.json" '[dict(p, status="active", email="olivia@demo-company.com") for p in d["people"] if p["id"] == "'"$OLIVIA_ID"'"][0]')"']}' >/dev/null
 a2h -C "$S" delete-new-hire app_olivia >"$TEST_TMP/del.out" 2>&1; is $? 1 "delete-new-hire refuses a person no longer newHire"
 grep -q 'not newHire' "$TEST_TMP/del.out"; ok $? "the refusal names the status"
 w=$(writes)
 a2h -C "$S" delete-new-hire "$LIAM_ID" >"$TEST_TMP/del.out" 2>&1; is $? 0 "delete-new-hire by Humaans person id"
 state
-is "$(py "$TEST_TMP/state.json" 'len([p for p in d["people"] if p["id"] == "'"$LIAM_ID"'"]) + len([c for c in d["compensations"] if c["personId"] == "'"$LIAM_ID"'"])')" 0 "Liam and his compensation are gone"
-is "$(py "$TEST_TMP/state.json" 'len(d["people"])')" 9 "nobody else was deleted"
+is "$(json_py "$TEST_TMP/state.json" 'len([p for p in d["people"] if p["id"] == "'"$LIAM_ID"'"]) + len([c for c in d["compensations"] if c["personId"] == "'"$LIAM_ID"'"])')" 0 "Liam and his compensation are gone"
+is "$(json_py "$TEST_TMP/state.json" 'len(d["people"])')" 9 "nobody else was deleted"
 is "$(( $(writes) - w ))" 2 "two deletes: the compensation, then the person"
-is "$(py "$S/load/ledger.json" 'sorted(d)')" '["app_olivia"]' "Liam removed from the ledger"
+is "$(json_py "$S/load/ledger.json" 'sorted(d)')" '["app_olivia"]' "Liam removed from the ledger"
 git -C "$S" log -1 --format=%B | grep -q '^Stage: delete$'; ok $? "delete committed with Stage: delete"
 grep -q '"op":"deletePerson"' "$S/load/journal.jsonl"; ok $? "delete journaled"
 
@@ -206,9 +197,9 @@ a2h -C "$S3" apply --jobs 1 >"$TEST_TMP/unc.out" 2>&1; rc=$?
 a2h -C "$S3" apply >>"$TEST_TMP/unc.out" 2>&1; rc2=$?
 is "$rc2" 0 "apply after a dropped answer finishes (exit 0)"
 state
-is "$(py "$TEST_TMP/state.json" 'sorted([(p.get("personalEmail") or "").lower() for p in d["people"] if p["status"] == "newHire"])')" \
+is "$(json_py "$TEST_TMP/state.json" 'sorted([(p.get("personalEmail") or "").lower() for p in d["people"] if p["status"] == "newHire"])')" \
 	'["conflict.person@example.org", "liam.ng@example.com", "olivia.bennett@example.com"]' "each hire exactly once after a dropped answer"
-is "$(py "$TEST_TMP/state.json" 'len(d["compensations"])')" 4 "each compensation exactly once"
+is "$(json_py "$TEST_TMP/state.json" 'len(d["compensations"])')" 4 "each compensation exactly once"
 grep -q '"outcome":"uncertain"' "$S3/load/journal.jsonl"; ok $? "journal records the uncertain outcome"
 grep -q '"phase":"lookup","planRunId".*' "$S3/load/journal.jsonl" || grep -q '"phase":"lookup"' "$S3/load/journal.jsonl"; ok $? "journal records the lookup"
 
@@ -228,9 +219,9 @@ grep -q 'warning: Humaans person .* an earlier apply.s create for this hire got 
 	"$TEST_TMP/adopt-plan.out"; ok $? "the plan says it adopts the person"
 a2h -C "$S7" apply >>"$TEST_TMP/adopt.out" 2>&1; is $? 0 "apply of the new plan finishes (exit 0)"
 state
-is "$(py "$TEST_TMP/state.json" 'sorted([(p.get("personalEmail") or "").lower() for p in d["people"] if p["status"] == "newHire"])')" \
+is "$(json_py "$TEST_TMP/state.json" 'sorted([(p.get("personalEmail") or "").lower() for p in d["people"] if p["status"] == "newHire"])')" \
 	'["conflict.person@example.org", "liam.ng@example.com", "olivia.bennett@example.com"]' "each hire exactly once after the adoption"
-is "$(py "$TEST_TMP/state.json" 'len(d["compensations"])')" 4 "each compensation exactly once after the adoption"
+is "$(json_py "$TEST_TMP/state.json" 'len(d["compensations"])')" 4 "each compensation exactly once after the adoption"
 is "$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])).keys()))' "$S7/load/ledger.json")" \
 	"['app_liam', 'app_olivia']" "both hires are in the ledger"
 
@@ -272,8 +263,8 @@ for (app, step), op in open_steps.items():
         sys.exit("%s step %d (%s) was not looked up first: %r" % (app, step, op, later[:1]))
 EOF
 	state
-	is "$(py "$TEST_TMP/state.json" '[len([p for p in d["people"] if p.get("personalEmail") == e]) for e in ("Olivia.Bennett@example.com", "liam.ng@example.com")]')" '[1, 1]' "killed after write $n: each person once"
-	is "$(py "$TEST_TMP/state.json" '[len(d["compensations"]), len(d["documents"]), len(d["customValues"])]')" '[4, 1, 2]' "killed after write $n: each sub-record once"
+	is "$(json_py "$TEST_TMP/state.json" '[len([p for p in d["people"] if p.get("personalEmail") == e]) for e in ("Olivia.Bennett@example.com", "liam.ng@example.com")]')" '[1, 1]' "killed after write $n: each person once"
+	is "$(json_py "$TEST_TMP/state.json" '[len(d["compensations"]), len(d["documents"]), len(d["customValues"])]')" '[4, 1, 2]' "killed after write $n: each sub-record once"
 	a2h -C "$S4" plan --detailed-exitcode >/dev/null 2>&1; is $? 0 "killed after write $n: nothing left to plan"
 	test ! -e "$S4/load/ledger.pending.jsonl"; ok $? "killed after write $n: the killed run's ledger lines are in ledger.json"
 done
@@ -287,7 +278,7 @@ a2h -C "$S5" apply >"$TEST_TMP/val.out" 2>&1; is $? 3 "a hire Humaans refuses: a
 grep -q 'app_bad (Bea Baddate).*createPerson' "$TEST_TMP/val.out"; ok $? "the failure names the application, the name and the step"
 grep -q 'employmentStartDate' "$TEST_TMP/val.out"; ok $? "the failure carries the server's message"
 state
-is "$(py "$TEST_TMP/state.json" 'sorted(p["personalEmail"] for p in d["people"] if p["status"] == "newHire")')" \
+is "$(json_py "$TEST_TMP/state.json" 'sorted(p["personalEmail"] for p in d["people"] if p["status"] == "newHire")')" \
 	'["Olivia.Bennett@example.com", "conflict.person@example.org", "liam.ng@example.com"]' "the other hires were created"
 grep '"outcome":"failed"' "$S5/load/journal.jsonl" | grep -q '"errorBody"'; ok $? "the journal keeps the raw error body"
 git -C "$S5" log -1 --format=%B | grep -q '^Failed: 1$'; ok $? "apply commit counts 1 failed"

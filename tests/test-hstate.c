@@ -11,18 +11,7 @@
 #include "stages/hstate.h"
 #include "store/snapshot.h"
 #include "tap.h"
-
-static json_t *J(const char *text)
-{
-	json_error_t je;
-	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-
-	if (!v) {
-		printf("Bail out! bad test JSON: %s (line %d)\n", je.text, je.line);
-		exit(1);
-	}
-	return v;
-}
+#include "tap-json.h"
 
 /* The SHA-256 of the canonical dump of `text`'s JSON, as a fingerprint is. */
 static void sha_of_text(const char *text, char out[65])

@@ -13,18 +13,7 @@
 #include "base/buf.h"
 #include "store/overrides.h"
 #include "tap.h"
-
-static json_t *J(const char *s)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(s, 0, &jerr);
-
-	if (!v) {
-		printf("# bad test json: %s: %s\n", s, jerr.text);
-		exit(2);
-	}
-	return v;
-}
+#include "tap-json.h"
 
 static void test_bom(void)
 {

@@ -11,18 +11,7 @@
 #include "stages/plan/plan-departures.h"
 #include "stages/plan.h"
 #include "tap.h"
-
-static json_t *J(const char *text)
-{
-	json_error_t je;
-	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-
-	if (!v) {
-		printf("Bail out! bad test JSON: %s (line %d)\n", je.text, je.line);
-		exit(1);
-	}
-	return v;
-}
+#include "tap-json.h"
 
 /* Humaans state shared by the cases. */
 static const char *PEOPLE = "[{\"id\":\"p_mgr\",\"firstName\":\"Ann\",\"lastName\":\"Manager\","

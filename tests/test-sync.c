@@ -11,23 +11,9 @@
 #include "stages/plan.h"
 #include "store/ledger-base.h"
 #include "tap.h"
+#include "tap-json.h"
 
 /* JSON text, or NULL for "no record" (an unknown base, an absent value). */
-static json_t *J(const char *s)
-{
-	json_error_t je;
-	json_t *v;
-
-	if (!s)
-		return NULL;
-	v = json_loads(s, JSON_DECODE_ANY, &je);
-	if (!v) {
-		printf("Bail out! bad test JSON: %s\n", je.text);
-		exit(1);
-	}
-	return v;
-}
-
 struct row {
 	const char *name;
 	enum sync_cmp how;

@@ -19,20 +19,9 @@
 #include "store/snapshot.h"
 #include "store/staging.h"
 #include "tap.h"
+#include "tap-json.h"
 #include "stages/transform.h"
 #include "base/xalloc.h"
-
-static json_t *J(const char *text)
-{
-	json_error_t jerr;
-	json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-
-	if (!v) {
-		printf("# bad test json: %s: %s\n", text, jerr.text);
-		exit(2);
-	}
-	return v;
-}
 
 static void test_dates(void)
 {

@@ -12,21 +12,10 @@
 
 #include "base/hash.h"
 #include "base/jsonutil.h"
+#include "base/syntax.h"
 #include "base/xalloc.h"
 
-#define ID_MAX 128
 #define PREFIX "sha256="
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static void hmac256(const void *secret, size_t secret_len, const void *body, size_t len,
 		    unsigned char out[32])
@@ -52,11 +41,11 @@ bool webhook_signature_ok(const void *secret, size_t secret_len, const void *bod
 		return false;
 	p += strlen(PREFIX);
 	for (i = 0; i < 32; i++) {
-		int hi = hexval((unsigned char)p[2 * i]), lo;
+		int hi = syntax_hex_digit((unsigned char)p[2 * i]), lo;
 
 		if (hi < 0)
 			return false;
-		lo = hexval((unsigned char)p[2 * i + 1]);
+		lo = syntax_hex_digit((unsigned char)p[2 * i + 1]);
 		if (lo < 0)
 			return false;
 		got[i] = (unsigned char)(hi << 4 | lo);
@@ -84,22 +73,6 @@ void webhook_sign(const void *secret, size_t secret_len, const void *body, size_
 	out[71] = '\0';
 }
 
-bool webhook_id_ok(const char *id)
-{
-	const char *p;
-
-	if (!id || !*id || *id == '.' || strlen(id) > ID_MAX)
-		return false;
-	for (p = id; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
-			return false;
-	}
-	return true;
-}
-
 /* The actions that name an application (api/ashby.md §Webhooks). */
 static bool names_application(const char *action)
 {
@@ -121,7 +94,7 @@ static void add_id(json_t *arr, const json_t *v)
 	size_t i;
 	json_t *x;
 
-	if (!webhook_id_ok(id))
+	if (!syntax_id_valid(id))
 		return;
 	json_array_foreach (arr, i, x) {
 		int c = strcmp(json_string_value(x), id);
@@ -173,7 +146,7 @@ int webhook_parse(const void *body, size_t len, struct webhook_delivery *out, st
 			     "wrong type");
 		goto out;
 	}
-	if (id && webhook_id_ok(json_string_value(id))) {
+	if (id && syntax_id_valid(json_string_value(id))) {
 		out->action_id = xstrdup(json_string_value(id));
 	} else {
 		/* No usable dedupe key: the bytes are one (a retry sends the same bytes). */

@@ -62,7 +62,4 @@ struct webhook_delivery {
 int webhook_parse(const void *body, size_t len, struct webhook_delivery *out, struct err *e);
 void webhook_delivery_release(struct webhook_delivery *d);
 
-/* Whether `id` is usable as an id (and a file name): [A-Za-z0-9._-], no leading dot, <= 128 bytes. */
-bool webhook_id_ok(const char *id);
-
 #endif

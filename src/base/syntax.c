@@ -113,3 +113,32 @@ bool syntax_email_valid(const char *s)
 	}
 	return true;
 }
+
+#define ID_MAX 128
+
+bool syntax_id_valid(const char *s)
+{
+	const char *p;
+
+	if (!s || !*s || *s == '.' || strlen(s) > ID_MAX)
+		return false;
+	for (p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+			return false;
+	}
+	return true;
+}
+
+int syntax_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

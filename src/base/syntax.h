@@ -1,7 +1,7 @@
 /*
  * syntax: the plain value formats the tool accepts from Ashby and from a
  * reviewer (overrides.csv): calendar dates, e-mail addresses, ISO 4217
- * currency codes and decimal amounts. Pure: no I/O, no allocation.
+ * currency codes, decimal amounts, record ids and hex digits. Pure: no I/O, no allocation.
  */
 #ifndef SYNTAX_H
 #define SYNTAX_H
@@ -18,6 +18,13 @@ int syntax_date(const char *s, char out[11]);
 bool syntax_email_valid(const char *s);
 /* Three upper-case letters (an ISO 4217 code such as GBP). */
 bool syntax_currency_valid(const char *s);
+/*
+ * An API record id safe as a file name and a JSON key: 1 to 128 bytes of
+ * [A-Za-z0-9._-], not starting with '.'.
+ */
+bool syntax_id_valid(const char *s);
+/* The value of one hexadecimal digit (either case), or -1. */
+int syntax_hex_digit(int c);
 /* A plain decimal amount ("85000", "85000.50"): digits, an optional point and digits, at most 32 bytes. */
 bool syntax_amount_valid(const char *s);
 

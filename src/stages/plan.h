@@ -31,8 +31,8 @@ struct plan_opts {
 struct plan_summary {
 	long creates, changes, conflicts, rejects, warnings;
 	long field_conflicts; /* of the conflicts, the fields both sides changed */
-	long left_hired;      /* created hires no longer Hired, not acknowledged (plan/plan-departures.h) */
-	bool read_humaans;    /* false when there was nothing to plan */
+	long left_hired; /* created hires no longer Hired, not acknowledged (plan/plan-departures.h) */
+	bool read_humaans; /* false when there was nothing to plan */
 	bool committed;
 };
 

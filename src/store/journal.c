@@ -68,7 +68,8 @@ int journal_each_line(FILE *f, journal_line_fn fn, void *ctx, struct err *e)
 	int rc = 0;
 
 	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
-		json_t *l = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+		json_t *l =
+			json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 
 		if (l)
 			rc = fn(ctx, l, e);

@@ -523,11 +523,9 @@ static const char *jerr_reason(json_error_t *jerr)
 int pipeline_parse(struct pipeline **out, const char *data, size_t len, const char *what,
 		   struct err *e)
 {
-	static const char *const keys[] = { "version",	      "hiringManagerRole",
-					    "legalNameField", "fields",
-					    "customFields",   "documents",
-					    "sync",	      "retention",
-					    NULL };
+	static const char *const keys[] = { "version", "hiringManagerRole", "legalNameField",
+					    "fields",  "customFields",	    "documents",
+					    "sync",    "retention",	    NULL };
 	struct pctx c = { what, e };
 	struct pipeline *p = xcalloc(1, sizeof(*p));
 	json_error_t jerr;

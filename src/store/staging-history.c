@@ -157,6 +157,37 @@ int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn
 	return rc < 0 ? rc : 0;
 }
 
+struct stage_commit_arg {
+	const char *stage;
+	char *oid_out;
+};
+
+static int stage_commit_visit(void *ctx, const char *commit_hex, const char *stage,
+			      const char *message)
+{
+	struct stage_commit_arg *a = ctx;
+
+	(void)message;
+	if (stage && strcmp(stage, a->stage) == 0)
+		snprintf(a->oid_out, 41, "%s", commit_hex);
+	return 0;
+}
+
+int staging_run_stage_commit(struct staging *s, const char *run_id, const char *stage,
+			     char oid_out[41], struct err *e)
+{
+	struct stage_commit_arg a = { stage, oid_out };
+	int rc;
+
+	oid_out[0] = '\0';
+	rc = staging_run_commits(s, run_id, stage_commit_visit, &a, e);
+	if (rc == ERR_NOTFOUND) {
+		err_clear(e);
+		rc = 0;
+	}
+	return rc;
+}
+
 struct find_stage_arg {
 	const char *stage;
 	char *oid_out;

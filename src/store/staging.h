@@ -167,6 +167,13 @@ typedef int (*staging_commit_fn)(void *ctx, const char *commit_hex, const char *
 				 const char *message);
 int staging_run_commits(struct staging *s, const char *run_id, staging_commit_fn fn, void *ctx,
 			struct err *e);
+/*
+ * The last commit of stage `stage` (a Stage trailer) made by run `run_id`,
+ * into oid_out (40 hex digits); "" when the run made none or is not in
+ * HEAD's history.
+ */
+int staging_run_stage_commit(struct staging *s, const char *run_id, const char *stage,
+			     char oid_out[41], struct err *e);
 
 /*
  * Find the newest commit on HEAD's history whose Stage trailer is `stage`

@@ -66,10 +66,11 @@ int tombstones_parse(const char *data, size_t len, const char *what, json_t **ou
 	return 0;
 }
 
-int tombstones_load(struct staging *s, json_t **out, struct err *e)
+int tombstones_load_at(struct staging *s, const char *rev, json_t **out, struct err *e)
 {
 	struct buf b = BUF_INIT;
-	int rc = staging_read(s, TOMBSTONES_FILE, &b, e);
+	int rc = rev ? staging_read_at(s, rev, TOMBSTONES_FILE, &b, e)
+		     : staging_read(s, TOMBSTONES_FILE, &b, e);
 
 	*out = NULL;
 	if (rc == ERR_NOTFOUND) {
@@ -81,6 +82,11 @@ int tombstones_load(struct staging *s, json_t **out, struct err *e)
 	}
 	buf_release(&b);
 	return rc;
+}
+
+int tombstones_load(struct staging *s, json_t **out, struct err *e)
+{
+	return tombstones_load_at(s, NULL, out, e);
 }
 
 bool tombstones_has(const json_t *t, const char *app, const char **date)

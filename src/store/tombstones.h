@@ -29,6 +29,8 @@ struct staging;
 int tombstones_parse(const char *data, size_t len, const char *what, json_t **out, struct err *e);
 /* The work tree's file; absent: an empty object. *out: new reference. */
 int tombstones_load(struct staging *s, json_t **out, struct err *e);
+/* The same at revision `rev` ("HEAD"; NULL: the work tree). */
+int tombstones_load_at(struct staging *s, const char *rev, json_t **out, struct err *e);
 /* Whether `app` is tombstoned; *date (may be NULL) gets its date (borrowed from `t`). */
 bool tombstones_has(const json_t *t, const char *app, const char **date);
 /*

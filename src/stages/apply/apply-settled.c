@@ -170,15 +170,6 @@ out:
 
 /* ------------------------------------------------------------ run's skip */
 
-static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage,
-			    const char *message)
-{
-	(void)message;
-	if (stage && strcmp(stage, "plan") == 0)
-		snprintf(ctx, 41, "%s", commit_hex);
-	return 0;
-}
-
 int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 {
 	char poid[41], aoid[41], applied[48], failed[32], left[32], tsha[65], psha[65], osha[65];
@@ -200,13 +191,8 @@ int apply_plan_settled(struct run *r, bool *settled, struct err *e)
 	if (!applied[0] || strcmp(failed, "0") != 0)
 		return 0;
 	/* The plan that apply carried out: the plan commit of run `applied`. */
-	poid[0] = '\0';
-	if ((rc = staging_run_commits(r->stg, applied, find_plan_commit, poid, e)) < 0 &&
-	    rc != ERR_NOTFOUND)
+	if ((rc = staging_run_stage_commit(r->stg, applied, "plan", poid, e)) < 0 || !poid[0])
 		return rc;
-	err_clear(e);
-	if (!poid[0])
-		return 0;
 	/*
 	 * Fields both sides changed and created hires that left Hired wait on a
 	 * person: such a plan is made again every night, to say so.

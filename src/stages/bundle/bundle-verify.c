@@ -19,6 +19,7 @@
 #include <archive_entry.h>
 #include <jansson.h>
 
+#include "base/syntax.h"
 #include "base/hash.h"
 #include "base/xalloc.h"
 
@@ -173,17 +174,6 @@ out:
 	archive_read_free(a);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Check every MANIFEST line against the files read; mark them listed. */
 static void manifest_check(struct verify *v)
 {
@@ -210,7 +200,7 @@ static void manifest_check(struct verify *v)
 			p++;
 		}
 		for (i = 0; i < 64; i++) {
-			int h = hexval(p[i]);
+			int h = syntax_hex_digit(p[i]);
 
 			if (h < 0)
 				break;

@@ -6,25 +6,14 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/syntax.h"
 #include "base/xalloc.h"
 
 #define STATE "extract/state.json"
-#define OWED_ID_MAX 128
 
 bool extract_owed_id_ok(const char *id)
 {
-	const char *p;
-
-	if (!id || !*id || *id == '.' || strlen(id) > OWED_ID_MAX)
-		return false;
-	for (p = id; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
-			return false;
-	}
-	return true;
+	return syntax_id_valid(id);
 }
 
 int extract_owed_load(const json_t *v, json_t **out, struct err *e)

@@ -60,8 +60,9 @@ bool xt_targeted_possible(struct xctx *x, bool full)
 		x->refs[i] = NULL;
 	}
 	if (rc < 0) {
-		log_info("extract: nothing staged yet (%s): a normal pass instead of a targeted one",
-			 e.msg);
+		log_info(
+			"extract: nothing staged yet (%s): a normal pass instead of a targeted one",
+			e.msg);
 		return false;
 	}
 	return true;

@@ -381,6 +381,5 @@ int xt_commit_extract(struct xctx *x, struct err *e)
 			      x->full	? "A full pass (no sync token used)."
 			      : x->only ? "A targeted pass (webhook deliveries): sync tokens kept."
 					: NULL,
-			      tr, 3, oid,
-			      &x->st.committed, e);
+			      tr, 3, oid, &x->st.committed, e);
 }

@@ -17,15 +17,6 @@
 #include "store/pipeline.h"
 #include "store/staging.h"
 
-static int find_plan_commit(void *ctx, const char *commit_hex, const char *stage,
-			    const char *message)
-{
-	(void)message;
-	if (stage && strcmp(stage, "plan") == 0)
-		snprintf(ctx, 41, "%s", commit_hex);
-	return 0;
-}
-
 /*
  * The operations of the plan of run `prid` (new object: application id ->
  * operation), or NULL when that plan is not in the history.
@@ -39,12 +30,8 @@ static int plan_ops_of_run(struct staging *s, const char *prid, json_t **out, st
 	int rc;
 
 	*out = NULL;
-	rc = staging_run_commits(s, prid, find_plan_commit, poid, e);
-	if (rc == ERR_NOTFOUND || (rc == 0 && !poid[0])) {
-		err_clear(e);
-		return 0;
-	}
-	if (rc < 0)
+	rc = staging_run_stage_commit(s, prid, "plan", poid, e);
+	if (rc < 0 || !poid[0])
 		return rc;
 	rc = staging_read_at(s, poid, "plan/plan.json", &b, e);
 	if (rc == ERR_NOTFOUND) {

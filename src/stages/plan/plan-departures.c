@@ -13,6 +13,7 @@
 #include "store/overrides.h"
 #include "store/snapshot.h"
 #include "store/staging.h"
+#include "store/tombstones.h"
 
 #define DELETE_COMMAND "ashby2humaans delete-new-hire"
 #define SHOW_MAX 512 /* as plan.txt shows any value */
@@ -142,31 +143,20 @@ json_t *plan_departures(const struct plan_departures_in *in)
 	return ops;
 }
 
-/* A staged JSON file of type `type` (JSON_OBJECT or JSON_ARRAY) into *out; absent: NULL. */
-static int read_json(struct staging *s, const char *path, json_type type, json_t **out,
-		     struct err *e)
+/* extract/departed.json into *out (a new array); absent: NULL (no extract wrote it yet). */
+static int read_departed(struct staging *s, json_t **out, struct err *e)
 {
-	struct buf b = BUF_INIT;
-	json_error_t je;
-	int rc = staging_read(s, path, &b, e);
+	int rc = snapshot_read_json(s, PLAN_DEPARTED_FILE, out, e);
 
-	*out = NULL;
 	if (rc == ERR_NOTFOUND) {
 		err_clear(e);
-		rc = 0;
-		goto out;
+		return 0;
 	}
-	if (rc < 0)
-		goto out;
-	*out = json_loadb(b.data ? b.data : "", b.len, 0, &je);
-	if (!*out || json_typeof(*out) != type) {
+	if (rc == 0 && !json_is_array(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		rc = err_set(e, ERR_INVALID, "%s is not a JSON %s", path,
-			     type == JSON_OBJECT ? "object" : "array");
+		rc = err_set(e, ERR_INVALID, "%s is not a JSON array", PLAN_DEPARTED_FILE);
 	}
-out:
-	buf_release(&b);
 	return rc;
 }
 
@@ -205,8 +195,7 @@ int plan_departures_read(struct staging *s, const json_t *ledger, const json_t *
 	int rc;
 
 	*out = NULL;
-	if ((rc = read_json(s, PLAN_TOMBSTONES_FILE, JSON_OBJECT, &tomb, e)) < 0 ||
-	    (rc = read_json(s, PLAN_DEPARTED_FILE, JSON_ARRAY, &dep, e)) < 0 ||
+	if ((rc = tombstones_load(s, &tomb, e)) < 0 || (rc = read_departed(s, &dep, e)) < 0 ||
 	    (rc = read_acks(s, ledger, &acks, e)) < 0)
 		goto out;
 	in.tombstones = tomb;

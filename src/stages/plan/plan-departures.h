@@ -36,7 +36,6 @@ struct staging;
 #define PLAN_ACTION_LEFT_HIRED "left-hired"
 #define PLAN_ACTION_DEPARTED "departed"
 #define PLAN_DEPARTED_FILE "extract/departed.json"
-#define PLAN_TOMBSTONES_FILE "load/tombstones.json"
 
 /* What the departures are computed from; every member is borrowed and may be NULL (none). */
 struct plan_departures_in {

@@ -36,18 +36,7 @@
 /* HEAD's tombstones (not the work tree's: a half-done erasure may have written those). */
 static int head_tombstones(struct staging *s, json_t **out, struct err *e)
 {
-	struct buf b = BUF_INIT;
-	int rc = staging_read_at(s, "HEAD", TOMBSTONES_FILE, &b, e);
-
-	if (rc == ERR_NOTFOUND) {
-		err_clear(e);
-		*out = json_object();
-		rc = 0;
-	} else if (rc == 0) {
-		rc = tombstones_parse(b.data, b.len, TOMBSTONES_FILE, out, e);
-	}
-	buf_release(&b);
-	return rc;
+	return tombstones_load_at(s, "HEAD", out, e);
 }
 
 /* Retention: the hires whose last run's date is before o->before. */
