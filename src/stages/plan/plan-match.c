@@ -92,18 +92,25 @@ const json_t *plan_resolve_location(struct planner *p, const json_t *hire, json_
 	return found;
 }
 
-const json_t *plan_resolve_salary_type(struct planner *p, json_t *warnings)
+const json_t *plan_salary_type(const json_t *types)
 {
 	const json_t *found = NULL, *el;
 	size_t i;
 
-	json_array_foreach (p->hs->compensation_types, i, el) {
+	json_array_foreach (types, i, el) {
 		if (!plan_str_ieq(json_get_str(el, "baseType"), HUM_SALARY_BASE_TYPE))
 			continue;
 		if (!found || (plan_str_ieq(json_get_str(el, "name"), HUM_SALARY_TYPE_NAME) &&
 			       !plan_str_ieq(json_get_str(found, "name"), HUM_SALARY_TYPE_NAME)))
 			found = el;
 	}
+	return found;
+}
+
+const json_t *plan_resolve_salary_type(struct planner *p, json_t *warnings)
+{
+	const json_t *found = plan_salary_type(p->hs->compensation_types);
+
 	if (!found) {
 		plan_add_warning(warnings,
 				 "Humaans has no compensation type with baseType '%s': "

@@ -133,12 +133,13 @@ static int open_hires(struct staging *s, struct rec_reader **out, struct err *e)
 }
 
 /*
- * The first read: what the hires need from Humaans, how many there are, the
- * person ids the ledger gives them (in file order, new array) and the hires'
- * application ids (into `ids`, id -> true).
+ * The first read: what the hires need from Humaans (and which of its fields,
+ * into `keep`), how many there are, the person ids the ledger gives them (in
+ * file order, new array) and the hires' application ids (into `ids`, id ->
+ * true).
  */
 static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_needs *needs,
-		      size_t *n, json_t **pids, json_t *ids, struct err *e)
+		      struct plan_keep *keep, size_t *n, json_t **pids, json_t *ids, struct err *e)
 {
 	json_t *h = NULL;
 	int rc;
@@ -151,6 +152,7 @@ static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_n
 		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
 
 		plan_needs_add(h, needs);
+		plan_keep_hire(keep, h);
 		if (id)
 			json_object_set_new(ids, id, json_true());
 		if (pid)
@@ -167,43 +169,49 @@ static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_n
 	return rc;
 }
 
-/* Humaans as the hires need it, into `hs` (request for request what the whole-array planner read). */
+/*
+ * Humaans as the hires need it, into `hs` (request for request what the
+ * whole-array planner read), streamed: each record is fingerprinted as its
+ * page arrives and only what `keep` chooses is held (plan-keep.c).
+ */
 static int read_humaans(struct run *r, const struct plan_needs *needs, const json_t *pids,
-			struct hstate *hs, struct err *e)
+			struct plan_keep *keep, struct hstate *hs, struct err *e)
 {
 	struct http_client *hc;
+	struct hstate_keep hooks;
 	json_t *ids = json_array(), *by_id = NULL, *v;
 	size_t i;
 	int rc;
 
+	plan_keep_hooks(keep, hs, &hooks);
+	hstate_stream_init(hs, &hooks, NULL);
 	if ((rc = run_humaans(r, &hc, e)) < 0)
 		goto out;
-	if ((rc = hstate_list(hc, "/people", NULL, &hs->people, e)) < 0)
+	if ((rc = hstate_read(hs, hc, "people", e)) < 0)
 		goto out;
-	if (needs->locations && (rc = hstate_list(hc, "/locations", NULL, &hs->locations, e)) < 0)
+	if (needs->locations && (rc = hstate_read(hs, hc, "locations", e)) < 0)
 		goto out;
-	if (needs->compensations &&
-	    (rc = hstate_list(hc, "/compensation-types", NULL, &hs->compensation_types, e)) < 0)
+	if (needs->compensations && (rc = hstate_read(hs, hc, "compensation-types", e)) < 0)
 		goto out;
-	if (needs->documents &&
-	    (rc = hstate_list(hc, "/document-types", NULL, &hs->document_types, e)) < 0)
+	if (needs->documents && (rc = hstate_read(hs, hc, "document-types", e)) < 0)
 		goto out;
-	if (needs->custom_fields &&
-	    (rc = hstate_list(hc, "/custom-fields", NULL, &hs->custom_fields, e)) < 0)
+	if (needs->custom_fields && (rc = hstate_read(hs, hc, "custom-fields", e)) < 0)
 		goto out;
 	/* The ledger-known people that still exist (plan_detail_ids). */
 	by_id = plan_index_by(hs->people, "id", false);
 	json_array_foreach (pids, i, v)
 		if (json_object_get(by_id, json_string_value(v)))
 			json_array_append(ids, v);
+	json_decref(by_id);
+	by_id = NULL;
 	if (json_array_size(ids)) {
-		if ((rc = hstate_list_in(hc, "/job-roles", ids, &hs->job_roles, e)) < 0)
+		if ((rc = hstate_read_sets(hs, hc, "job-roles", ids, e)) < 0)
 			goto out;
 		if (needs->compensations &&
-		    (rc = hstate_list_in(hc, "/compensations", ids, &hs->compensations, e)) < 0)
+		    (rc = hstate_read_sets(hs, hc, "compensations", ids, e)) < 0)
 			goto out;
 		if (needs->custom_fields &&
-		    (rc = hstate_list_in(hc, "/custom-values", ids, &hs->custom_values, e)) < 0)
+		    (rc = hstate_read_sets(hs, hc, "custom-values", ids, e)) < 0)
 			goto out;
 	}
 out:
@@ -380,6 +388,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	struct hstate hs;
 	struct plan_summary sum;
 	struct plan_needs needs;
+	struct plan_keep keep;
 	struct planner p;
 	struct plan_out po;
 	struct rec_reader *rd = NULL;
@@ -395,6 +404,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	memset(&hs, 0, sizeof(hs));
 	memset(&p, 0, sizeof(p));
 	memset(&sum, 0, sizeof(sum));
+	plan_keep_init(&keep);
 	plan_out_init(&po);
 	rc = staging_sha256(r->stg, NEW_HIRES, tsha, NULL, e);
 	if (rc == ERR_NOTFOUND) {
@@ -419,10 +429,10 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	else if (rc < 0)
 		goto out;
 
-	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, ids, e)) < 0)
+	if ((rc = scan_hires(rd, ledger, &needs, &keep, &nhires, &pids, ids, e)) < 0)
 		goto out;
 	/* Read Humaans only when there is something to match. */
-	if (nhires && (rc = read_humaans(r, &needs, pids, &hs, e)) < 0)
+	if (nhires && (rc = read_humaans(r, &needs, pids, &keep, &hs, e)) < 0)
 		goto out;
 	json_decref(pids);
 	pids = NULL;
@@ -488,5 +498,6 @@ out:
 	json_decref(rejects);
 	json_decref(ledger);
 	hstate_release(&hs);
+	plan_keep_release(&keep);
 	return rc;
 }
