@@ -25,6 +25,7 @@
 #include "store/records.h"
 #include "store/snapshot.h"
 
+struct ledger;
 struct staging;
 
 /*
@@ -55,6 +56,11 @@ struct staging;
 struct planner {
 	const struct hstate *hs;
 	const json_t *ledger;
+	/*
+	 * Borrowed, may be NULL: where an entry marked "baseStored" (the stage's
+	 * ledger view holds no bases) is read again whole when its hire is planned.
+	 */
+	struct ledger *lg;
 	const char *today;
 	json_t *by_id;	    /* person id -> person */
 	json_t *by_email;   /* lower(personalEmail) -> person */

@@ -54,13 +54,21 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
  * load/ledger.json with the pending lines folded in, as planning sees it (new
  * object, application -> entry), read through ledger.c an entry at a time.
  * Of each entry only what planning reads is kept (personId, documentIds,
- * createUncertain, base, planRunId): the other ids and stepsDone are dropped
- * as it is read, so the ledger's id lists are never held whole.
+ * createUncertain, planRunId): the other ids and stepsDone are dropped as it
+ * is read, so the ledger's id lists are never held whole. Nor is a stored
+ * base (a few kilobytes of jansson per hire): the entry says "baseStored"
+ * (plan_hire reads it again through the ledger, *out, left open for it) and
+ * keeps the name its base gives ("baseName", for plan-departures.c).
  */
 static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 {
-	static const char *const keep[] = { "personId", "documentIds", "createUncertain", "base",
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain",
 					    "planRunId" };
+	const json_t *base = json_get_obj(en, "base");
+	const json_t *person = json_get_obj(base, "person");
+	const char *fn = json_get_str(person, "firstName"), *ln = json_get_str(person, "lastName");
+	char *name = fn || ln ? xasprintf("%s%s%s", fn ? fn : "", fn && ln ? " " : "", ln ? ln : "")
+			      : NULL;
 	const char *k;
 	json_t *v;
 	void *tmp;
@@ -69,25 +77,32 @@ static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 	(void)e;
 	json_object_foreach_safe (en, tmp, k, v) {
 		(void)v;
+		if (strcmp(k, "base") == 0 && base)
+			continue;
 		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 			if (strcmp(k, keep[i]) == 0)
 				break;
 		if (i == sizeof(keep) / sizeof(keep[0]))
 			json_object_del(en, k);
 	}
+	if (base) {
+		json_object_del(en, "base");
+		json_object_set_new(en, "baseStored", json_true());
+		if (name)
+			json_object_set_new(en, "baseName", json_string(name));
+	}
+	free(name);
 	json_object_set((json_t *)ctx, app, en);
 	return 0;
 }
 
-static int ledger_view(struct staging *s, json_t **out, struct err *e)
+static int ledger_view(struct staging *s, struct ledger **l, json_t **out, struct err *e)
 {
-	struct ledger *l = NULL;
 	json_t *view = json_object();
-	int rc = ledger_open(s, &l, e);
+	int rc = ledger_open(s, l, e);
 
 	if (rc == 0)
-		rc = ledger_each(l, view_entry, view, e);
-	ledger_free(l);
+		rc = ledger_each(*l, view_entry, view, e);
 	if (rc < 0) {
 		json_decref(view);
 		view = NULL;
@@ -393,6 +408,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	struct plan_out po;
 	struct rec_reader *rd = NULL;
 	struct op_entry *entries = NULL;
+	struct ledger *lg = NULL;
 	size_t nhires = 0, nentries = 0, i;
 	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL, *ids = json_object();
 	char tsha[65], psha[65], osha[65], extract[41], today[16];
@@ -417,7 +433,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	    (rc = plan_departures_overrides_sha(r->stg, osha, e)) < 0)
 		goto out;
 	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
-	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
+	    (rc = ledger_view(r->stg, &lg, &ledger, e)) < 0 ||
 	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0 ||
 	    (rc = plan_derive_bases(r->stg, ledger, e)) < 0 ||
 	    (rc = plan_read_sync(r->stg, &stop_at_start, e)) < 0)
@@ -440,6 +456,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 
 	planner_init(&p, ledger, &hs, today, e);
+	p.lg = lg;
 	p.stop_at_start = stop_at_start;
 	err_clear(e);
 	if ((rc = plan_pass_basis(&p, rd, &entries, &nentries, e)) < 0)
@@ -456,11 +473,21 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 		goto out;
 	json_decref(basis);
 	basis = NULL;
-	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0 ||
-	    (rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0 ||
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+		goto out;
+	/* Planning is over: what it held goes before the review page and the commit. */
+	planner_release(&p);
+	hstate_release(&hs);
+	ledger_free(lg);
+	lg = NULL;
+	if ((rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0 ||
 	    (rc = plan_pass_forgotten(r->stg, &po, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
+	json_decref(ledger);
+	ledger = NULL;
+	json_decref(ids);
+	ids = NULL;
 	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0 || (rc = review_stage(r, e)) < 0)
 		goto out;
 	sum.read_humaans = nhires > 0;
@@ -497,6 +524,7 @@ out:
 	json_decref(pids);
 	json_decref(rejects);
 	json_decref(ledger);
+	ledger_free(lg);
 	hstate_release(&hs);
 	plan_keep_release(&keep);
 	return rc;
