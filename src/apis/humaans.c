@@ -620,6 +620,10 @@ struct call_ctx {
 	long seen;
 	long pages;
 	long *count;
+	/* a chunk of humaans_list_in_chunks: told when its list ended */
+	humaans_chunk_fn chunk;
+	const char *const *chunk_values;
+	size_t chunk_n;
 };
 
 struct humaans_batch {
@@ -793,6 +797,8 @@ static int list_page_done(void *ctx, int rc, struct http_response *resp, struct 
 	if (n == 0 || cc->skip >= json_integer_value(total)) {
 		if (cc->count)
 			*cc->count = cc->seen;
+		if (cc->chunk)
+			rc = cc->chunk(cc->ctx, cc->chunk_values, cc->chunk_n, e);
 		goto out;
 	}
 	if (++cc->pages >= HUMAANS_MAX_PAGES) {
@@ -808,8 +814,10 @@ out:
 	return rc;
 }
 
-void humaans_batch_list(struct humaans_batch *hb, const char *resource, const char *query,
-			humaans_page_fn fn, void *ctx, long *count)
+/* Queue a paged list; `chunk` (may be NULL) is told when it ends (humaans_list_in_chunks). */
+static void list_start(struct humaans_batch *hb, const char *resource, const char *query,
+		       humaans_page_fn fn, void *ctx, long *count, humaans_chunk_fn chunk,
+		       const char *const *values, size_t n)
 {
 	struct call_ctx *cc = ctx_new(hb, "GET", NULL);
 
@@ -820,7 +828,16 @@ void humaans_batch_list(struct humaans_batch *hb, const char *resource, const ch
 	cc->count = count;
 	if (count)
 		*count = 0;
+	cc->chunk = chunk;
+	cc->chunk_values = values;
+	cc->chunk_n = n;
 	list_queue(cc);
+}
+
+void humaans_batch_list(struct humaans_batch *hb, const char *resource, const char *query,
+			humaans_page_fn fn, void *ctx, long *count)
+{
+	list_start(hb, resource, query, fn, ctx, count, NULL, NULL, 0);
 }
 
 /* ---- lists ------------------------------------------------------------------------------- */
@@ -858,9 +875,9 @@ int humaans_list_all(struct http_client *c, const char *resource, const char *qu
 	return 0;
 }
 
-int humaans_list_in(struct http_client *c, const char *resource, const char *field,
-		    const char *const *values, size_t n, const char *extra, humaans_page_fn fn,
-		    void *ctx, struct err *e)
+int humaans_list_in_chunks(struct http_client *c, const char *resource, const char *field,
+			   const char *const *values, size_t n, const char *extra,
+			   humaans_page_fn fn, humaans_chunk_fn chunk, void *ctx, struct err *e)
 {
 	struct humaans_batch *hb;
 	struct buf q = BUF_INIT;
@@ -876,13 +893,20 @@ int humaans_list_in(struct http_client *c, const char *resource, const char *fie
 		if (extra && *extra)
 			buf_adds(&q, extra);
 		humaans_query_in(&q, field, values + i, k, e);
-		humaans_batch_list(hb, resource, q.data, fn, ctx, NULL);
+		list_start(hb, resource, q.data, fn, ctx, NULL, chunk, values + i, k);
 	}
 	if (n)
 		rc = humaans_batch_run(hb, e);
 	humaans_batch_free(hb);
 	buf_release(&q);
 	return rc;
+}
+
+int humaans_list_in(struct http_client *c, const char *resource, const char *field,
+		    const char *const *values, size_t n, const char *extra, humaans_page_fn fn,
+		    void *ctx, struct err *e)
+{
+	return humaans_list_in_chunks(c, resource, field, values, n, extra, fn, NULL, ctx, e);
 }
 
 /* ---- token ------------------------------------------------------------------------------- */

@@ -126,6 +126,18 @@ int humaans_list_in(struct http_client *c, const char *resource, const char *fie
 		    void *ctx, struct err *e);
 
 /*
+ * Called once per chunk of humaans_list_in_chunks when its list has been read
+ * to the end: `values` (borrowed) are the chunk's values, so every record of
+ * them has arrived. Return 0 to go on, or a negative code (with `e` set).
+ */
+typedef int (*humaans_chunk_fn)(void *ctx, const char *const *values, size_t n, struct err *e);
+
+/* humaans_list_in, telling `chunk` (may be NULL) as each chunk completes. */
+int humaans_list_in_chunks(struct http_client *c, const char *resource, const char *field,
+			   const char *const *values, size_t n, const char *extra,
+			   humaans_page_fn fn, humaans_chunk_fn chunk, void *ctx, struct err *e);
+
+/*
  * Batches: several Humaans calls side by side on one http batch. The batch
  * owns the small per-call contexts, so nothing leaks when it is stopped
  * early. Caller frees with humaans_batch_free().

@@ -15,27 +15,52 @@
 #include "base/xalloc.h"
 #include "store/snapshot.h"
 
-static json_t *hstate_array(const struct hstate *hs, const char *res, size_t n)
+static const struct {
+	const char *name;
+	size_t off;
+} hstate_map[] = {
+	{ "people", offsetof(struct hstate, people) },
+	{ "locations", offsetof(struct hstate, locations) },
+	{ "compensation-types", offsetof(struct hstate, compensation_types) },
+	{ "document-types", offsetof(struct hstate, document_types) },
+	{ "custom-fields", offsetof(struct hstate, custom_fields) },
+	{ "compensations", offsetof(struct hstate, compensations) },
+	{ "job-roles", offsetof(struct hstate, job_roles) },
+	{ "custom-values", offsetof(struct hstate, custom_values) },
+};
+#define NHSTATE (sizeof(hstate_map) / sizeof(hstate_map[0]))
+
+/* The index in hstate_map of the resource named by the first `n` bytes of `res`, or -1. */
+static int hstate_res(const char *res, size_t n)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} map[] = {
-		{ "people", offsetof(struct hstate, people) },
-		{ "locations", offsetof(struct hstate, locations) },
-		{ "compensation-types", offsetof(struct hstate, compensation_types) },
-		{ "document-types", offsetof(struct hstate, document_types) },
-		{ "custom-fields", offsetof(struct hstate, custom_fields) },
-		{ "compensations", offsetof(struct hstate, compensations) },
-		{ "job-roles", offsetof(struct hstate, job_roles) },
-		{ "custom-values", offsetof(struct hstate, custom_values) },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strlen(map[i].name) == n && strncmp(map[i].name, res, n) == 0)
-			return *(json_t *const *)((const char *)hs + map[i].off);
-	return NULL;
+	for (i = 0; i < NHSTATE; i++)
+		if (strlen(hstate_map[i].name) == n && strncmp(hstate_map[i].name, res, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+static json_t **hstate_slot(const struct hstate *hs, int i)
+{
+	return (json_t **)((const char *)hs + hstate_map[i].off);
+}
+
+static json_t *hstate_array(const struct hstate *hs, const char *res, size_t n)
+{
+	int i = hstate_res(res, n);
+
+	return i < 0 ? NULL : *hstate_slot(hs, i);
+}
+
+/* Whether the resource of the first `n` bytes of `res` was read (streamed) or is held (whole). */
+static bool hstate_has(const struct hstate *hs, const char *res, size_t n)
+{
+	int i = hstate_res(res, n);
+
+	if (i < 0)
+		return false;
+	return hs->fp ? (hs->read & (1u << i)) != 0 : *hstate_slot(hs, i) != NULL;
 }
 
 static int sha_of(const json_t *v, char out[65], struct err *e)
@@ -49,11 +74,6 @@ static int sha_of(const json_t *v, char out[65], struct err *e)
 	return rc;
 }
 
-static const char *const hstate_names[] = { "people",	      "locations",     "compensation-types",
-					    "document-types", "custom-fields", "compensations",
-					    "job-roles",      "custom-values" };
-#define NHSTATE (sizeof(hstate_names) / sizeof(hstate_names[0]))
-
 /* The cache of struct hstate (hstate.h), current for the arrays as they are now. */
 static json_t *hstate_index(const struct hstate *hs)
 {
@@ -64,26 +84,26 @@ static json_t *hstate_index(const struct hstate *hs)
 	char key[512];
 
 	for (i = 0; i < NHSTATE; i++)
-		total +=
-			json_array_size(hstate_array(hs, hstate_names[i], strlen(hstate_names[i])));
+		total += json_array_size(*hstate_slot(hs, (int)i));
 	if (hs->index && hs->indexed == total)
 		return hs->index;
 	json_decref(mut->index);
 	idx = json_object();
 	for (i = 0; i < NHSTATE; i++) {
-		arr = hstate_array(hs, hstate_names[i], strlen(hstate_names[i]));
+		arr = *hstate_slot(hs, (int)i);
 		json_array_foreach (arr, j, el) {
 			const char *id = json_get_str(el, "id"),
 				   *pid = json_get_str(el, "personId");
 
 			/* The first record with an id stands, as a scan would find it. */
-			snprintf(key, sizeof(key), "%s/%s", hstate_names[i], id ? id : "");
+			snprintf(key, sizeof(key), "%s/%s", hstate_map[i].name, id ? id : "");
 			if (id && !json_object_get(idx, key))
 				json_object_set(idx, key, el);
 			if (pid) {
 				json_t *set;
 
-				snprintf(key, sizeof(key), "%s?personId=%s", hstate_names[i], pid);
+				snprintf(key, sizeof(key), "%s?personId=%s", hstate_map[i].name,
+					 pid);
 				set = json_object_get(idx, key);
 				if (!set) {
 					set = json_array();
@@ -111,17 +131,34 @@ const json_t *hstate_person(const struct hstate *hs, const char *res, const char
 	return json_object_get(hstate_index(hs), key);
 }
 
+/* The SHA-256 of the canonical empty array, an empty set's fingerprint. */
+static void empty_set_sha(char out[65])
+{
+	static const char text[] = "[]\n";
+
+	sha256_hex(text, sizeof(text) - 1, out);
+}
+
 int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], struct err *e)
 {
 	const char *slash = strchr(key, '/'), *q = strstr(key, "?personId=");
+	const char *sha;
 	json_t *el;
 	int rc;
 
 	if (q && (!slash || q < slash)) {
 		json_t *set;
 
-		if (!hstate_array(hs, key, (size_t)(q - key)))
+		if (!hstate_has(hs, key, (size_t)(q - key)))
 			return err_set(e, ERR_NOTFOUND, "humaans %s was not read", key);
+		if (hs->fp) {
+			sha = json_string_value(json_object_get(hs->fp, key));
+			if (sha)
+				snprintf(out, 65, "%s", sha);
+			else
+				empty_set_sha(out);
+			return 0;
+		}
 		set = json_copy(json_object_get(hstate_index(hs), key));
 		if (!set)
 			set = json_array();
@@ -132,6 +169,15 @@ int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], s
 	}
 	if (!slash)
 		return err_set(e, ERR_INVALID, "bad basis key '%s'", key);
+	if (hs->fp) {
+		sha = hstate_has(hs, key, (size_t)(slash - key))
+			      ? json_string_value(json_object_get(hs->fp, key))
+			      : NULL;
+		if (!sha)
+			return err_set(e, ERR_NOTFOUND, "humaans %s does not exist", key);
+		snprintf(out, 65, "%s", sha);
+		return 0;
+	}
 	el = hstate_array(hs, key, (size_t)(slash - key)) ? json_object_get(hstate_index(hs), key)
 							  : NULL;
 	if (!el)
@@ -139,53 +185,219 @@ int hstate_fingerprint(const struct hstate *hs, const char *key, char out[65], s
 	return sha_of(el, out, e);
 }
 
-/* Every record of a list, through the Humaans client (paging lives there). */
-int hstate_list(struct http_client *c, const char *what, const char *query, json_t **out,
-		struct err *e)
+void hstate_release(struct hstate *hs)
 {
-	return humaans_list_all(c, what, query, out, e);
+	size_t i;
+
+	for (i = 0; i < NHSTATE; i++)
+		json_decref(*hstate_slot(hs, (int)i));
+	json_decref(hs->fp);
+	json_decref(hs->index);
+	memset(hs, 0, sizeof(*hs));
 }
 
-static int collect_page(void *ctx, json_t *data, struct err *e)
+/* ------------------------------------------------------ streamed reads */
+
+void hstate_stream_init(struct hstate *hs, const struct hstate_keep *keep, const json_t *wanted)
 {
-	(void)e;
-	return json_array_extend((json_t *)ctx, data) < 0 ? ERR_FAIL : 0;
+	memset(hs, 0, sizeof(*hs));
+	hs->fp = json_object();
+	hs->wanted = wanted;
+	if (keep)
+		hs->keep = *keep;
 }
 
-int hstate_list_in(struct http_client *c, const char *what, const json_t *ids, json_t **out,
-		   struct err *e)
+/* Record the fingerprint of `key` (unless not wanted, or already there when `first`). */
+static int note_fp(struct hstate *hs, const char *key, const json_t *v, bool first, struct err *e)
 {
-	size_t i, n = json_array_size(ids);
-	const char **v = xcalloc(n ? n : 1, sizeof(*v));
-	json_t *all = json_array();
+	char sha[65];
 	int rc;
 
-	for (i = 0; i < n; i++)
-		v[i] = json_string_value(json_array_get(ids, i));
-	rc = humaans_list_in(c, what, "personId", v, n, NULL, collect_page, all, e);
-	free(v);
-	if (rc < 0) {
-		json_decref(all);
+	if (hs->wanted && !json_object_get(hs->wanted, key))
+		return 0;
+	if (first && json_object_get(hs->fp, key))
+		return 0;
+	if ((rc = sha_of(v, sha, e)) < 0)
 		return rc;
-	}
-	/* Chunks arrive in no particular order: sort for stable output. */
-	snapshot_sort_by_key(all, "id");
-	*out = all;
+	if (json_object_set_new(hs->fp, key, json_string(sha)) < 0)
+		return err_set(e, ERR_FAIL, "out of memory fingerprinting humaans records");
 	return 0;
 }
 
-void hstate_release(struct hstate *hs)
+struct list_read {
+	struct hstate *hs;
+	int res;
+};
+
+static int list_page(void *ctx, json_t *data, struct err *e)
 {
-	json_decref(hs->people);
-	json_decref(hs->locations);
-	json_decref(hs->compensation_types);
-	json_decref(hs->document_types);
-	json_decref(hs->custom_fields);
-	json_decref(hs->compensations);
-	json_decref(hs->job_roles);
-	json_decref(hs->custom_values);
-	json_decref(hs->index);
-	memset(hs, 0, sizeof(*hs));
+	struct list_read *lr = ctx;
+	struct hstate *hs = lr->hs;
+	json_t **arr = hstate_slot(hs, lr->res), *el, *kept;
+	bool people = strcmp(hstate_map[lr->res].name, "people") == 0;
+	char key[512];
+	size_t i;
+	int rc;
+
+	json_array_foreach (data, i, el) {
+		const char *id = json_get_str(el, "id");
+
+		if (id) {
+			snprintf(key, sizeof(key), "%s/%s", hstate_map[lr->res].name, id);
+			if ((rc = note_fp(hs, key, el, true, e)) < 0)
+				return rc;
+		}
+		if (!people)
+			kept = json_incref(el);
+		else
+			kept = hs->keep.person ? hs->keep.person(hs->keep.ctx, el) : NULL;
+		if (kept && json_array_append_new(*arr, kept) < 0)
+			return err_set(e, ERR_FAIL, "out of memory reading humaans");
+	}
+	return 0;
+}
+
+int hstate_read(struct hstate *hs, struct http_client *c, const char *res, struct err *e)
+{
+	struct list_read lr = { hs, hstate_res(res, strlen(res)) };
+	json_t **arr;
+	char path[64];
+
+	if (lr.res < 0)
+		return err_set(e, ERR_INVALID, "humaans: no list '%s'", res);
+	arr = hstate_slot(hs, lr.res);
+	if (!*arr)
+		*arr = json_array();
+	hs->read |= 1u << lr.res;
+	snprintf(path, sizeof(path), "/%s", res);
+	return humaans_list(c, path, NULL, list_page, &lr, NULL, e);
+}
+
+/*
+ * A set read under way: each person's records arrived so far (pid -> array)
+ * and how many chunks asking for the person are not complete (pid -> count).
+ */
+struct set_read {
+	struct hstate *hs;
+	int res;
+	json_t *pending, *waiting;
+};
+
+static int set_page(void *ctx, json_t *data, struct err *e)
+{
+	struct set_read *sr = ctx;
+	json_t *el, *arr;
+	size_t i;
+
+	json_array_foreach (data, i, el) {
+		const char *pid = json_get_str(el, "personId");
+
+		if (!pid)
+			continue;
+		arr = json_object_get(sr->pending, pid);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(sr->pending, pid, arr);
+		}
+		if (json_array_append(arr, el) < 0)
+			return err_set(e, ERR_FAIL, "out of memory reading humaans");
+	}
+	return 0;
+}
+
+/* A person's set is complete: fingerprint it, keep what `keep` chose, drop the records. */
+static int set_finish(struct set_read *sr, const char *pid, struct err *e)
+{
+	struct hstate *hs = sr->hs;
+	const char *res = hstate_map[sr->res].name;
+	json_t *set = json_incref(json_object_get(sr->pending, pid)), *kept;
+	char key[512];
+	int rc = 0;
+
+	if (!set) {
+		json_object_del(sr->waiting, pid);
+		return 0; /* an empty set has no fingerprint of its own */
+	}
+	snapshot_sort_by_key(set, "id");
+	snprintf(key, sizeof(key), "%s?personId=%s", res, pid);
+	if ((rc = note_fp(hs, key, set, false, e)) < 0)
+		goto out;
+	kept = hs->keep.set ? hs->keep.set(hs->keep.ctx, res, pid, set) : NULL;
+	if (kept && json_array_extend(*hstate_slot(hs, sr->res), kept) < 0)
+		rc = err_set(e, ERR_FAIL, "out of memory reading humaans");
+	json_decref(kept);
+out:
+	json_decref(set);
+	/* Last: `pid` may be the key of either object. */
+	json_object_del(sr->waiting, pid);
+	json_object_del(sr->pending, pid);
+	return rc;
+}
+
+static int set_chunk_done(void *ctx, const char *const *values, size_t n, struct err *e)
+{
+	struct set_read *sr = ctx;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		json_t *w = json_object_get(sr->waiting, values[i]);
+		json_int_t left = json_integer_value(w) - 1;
+
+		if (left > 0) {
+			json_integer_set(w, left);
+			continue;
+		}
+		if ((rc = set_finish(sr, values[i], e)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int hstate_read_sets(struct hstate *hs, struct http_client *c, const char *res, const json_t *pids,
+		     struct err *e)
+{
+	struct set_read sr = { hs, hstate_res(res, strlen(res)), json_object(), json_object() };
+	size_t i, n = json_array_size(pids);
+	const char **v = xcalloc(n ? n : 1, sizeof(*v));
+	const char *pid;
+	json_t **arr, *tmp;
+	char path[64];
+	void *it;
+	int rc = 0;
+
+	if (sr.res < 0) {
+		rc = err_set(e, ERR_INVALID, "humaans: no list '%s'", res);
+		goto out;
+	}
+	arr = hstate_slot(hs, sr.res);
+	if (!*arr)
+		*arr = json_array();
+	hs->read |= 1u << sr.res;
+	for (i = 0; i < n; i++) {
+		json_t *w;
+
+		v[i] = json_string_value(json_array_get(pids, i));
+		w = json_object_get(sr.waiting, v[i]);
+		if (w)
+			json_integer_set(w, json_integer_value(w) + 1);
+		else
+			json_object_set_new(sr.waiting, v[i], json_integer(1));
+	}
+	snprintf(path, sizeof(path), "/%s", res);
+	rc = humaans_list_in_chunks(c, path, "personId", v, n, NULL, set_page, set_chunk_done, &sr,
+				    e);
+	/* Records of people no chunk asked for (a server that ignores the filter). */
+	json_object_foreach_safe (sr.pending, it, pid, tmp) {
+		(void)tmp;
+		if (rc == 0)
+			rc = set_finish(&sr, pid, e);
+	}
+out:
+	free(v);
+	json_decref(sr.pending);
+	json_decref(sr.waiting);
+	return rc;
 }
 
 static bool arr_has_str(const json_t *arr, const char *s)
@@ -215,13 +427,18 @@ static void set_add(json_t *sets, const char *res, size_t n, const char *id)
 		json_array_append_new(arr, json_string(id));
 }
 
-int hstate_read_basis(struct http_client *c, const json_t *keys, struct hstate *hs, struct err *e)
+int hstate_read_basis(struct http_client *c, const json_t *keys, const struct hstate_keep *keep,
+		      struct hstate *hs, struct err *e)
 {
-	json_t *lists = json_object(), *sets = json_object(), *v;
+	static const char *const lists[] = { "locations", "compensation-types", "document-types",
+					     "custom-fields" };
+	static const char *const sets_read[] = { "compensations", "job-roles", "custom-values" };
+	json_t *want = json_object(), *sets = json_object(), *v;
 	const char *k;
+	size_t i;
 	int rc;
 
-	memset(hs, 0, sizeof(*hs));
+	hstate_stream_init(hs, keep, keys);
 	json_object_foreach ((json_t *)keys, k, v) {
 		const char *q = strstr(k, "?personId="), *slash = strchr(k, '/');
 
@@ -229,29 +446,20 @@ int hstate_read_basis(struct http_client *c, const json_t *keys, struct hstate *
 		if (q && (!slash || q < slash))
 			set_add(sets, k, (size_t)(q - k), q + strlen("?personId="));
 		else if (slash)
-			json_object_setn_new(lists, k, (size_t)(slash - k), json_true());
+			json_object_setn_new(want, k, (size_t)(slash - k), json_true());
 	}
-	if ((rc = hstate_list(c, "/people", NULL, &hs->people, e)) < 0)
+	if ((rc = hstate_read(hs, c, "people", e)) < 0)
 		goto out;
-#define READ_IF(name, field)                                          \
-	if (json_object_get(lists, name) &&                           \
-	    (rc = hstate_list(c, "/" name, NULL, &hs->field, e)) < 0) \
-		goto out;
-	READ_IF("locations", locations)
-	READ_IF("compensation-types", compensation_types)
-	READ_IF("document-types", document_types)
-	READ_IF("custom-fields", custom_fields)
-#undef READ_IF
-#define READ_SET(name, field)                                                                   \
-	if (json_object_get(sets, name) &&                                                      \
-	    (rc = hstate_list_in(c, "/" name, json_object_get(sets, name), &hs->field, e)) < 0) \
-		goto out;
-	READ_SET("compensations", compensations)
-	READ_SET("job-roles", job_roles)
-	READ_SET("custom-values", custom_values)
-#undef READ_SET
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (json_object_get(want, lists[i]) && (rc = hstate_read(hs, c, lists[i], e)) < 0)
+			goto out;
+	for (i = 0; i < sizeof(sets_read) / sizeof(sets_read[0]); i++)
+		if (json_object_get(sets, sets_read[i]) &&
+		    (rc = hstate_read_sets(hs, c, sets_read[i], json_object_get(sets, sets_read[i]),
+					   e)) < 0)
+			goto out;
 out:
-	json_decref(lists);
+	json_decref(want);
 	json_decref(sets);
 	if (rc < 0)
 		hstate_release(hs);

@@ -91,42 +91,71 @@ static char *email_key(const char *s)
 }
 
 /*
- * The planned creates whose personal email a Humaans person now has: each
- * must be explained by this plan (the person it created for that hire, or a
- * create the journal says was interrupted), else the plan is stale. People
- * and operations are matched through maps of lowered emails, one pass over
- * each: a scan of the operations per email would be quadratic.
+ * The people of /people whose personal email a planned create has, seen as
+ * the pages arrive (hstate_keep: nothing of them is kept): `wanted` holds the
+ * lowered emails, `person_of` gets lowered email -> the id of the last person
+ * with it, as a scan of people in order finds it.
  */
-static int check_absent_emails(struct applier *ax, const json_t *absent, const json_t *people,
-			       struct err *e)
+struct absent_scan {
+	json_t *wanted, *person_of;
+};
+
+static json_t *absent_person(void *ctx, const json_t *person)
 {
-	json_t *wanted = json_object(), *person_of = json_object(), *app_of = json_object();
-	json_t *op = NULL, *en = NULL;
+	struct absent_scan *as = ctx;
+	const char *pe = json_get_str(person, "personalEmail"), *id = json_get_str(person, "id");
+	char *k;
+
+	if (!pe || !json_object_size(as->wanted))
+		return NULL;
+	k = email_key(pe);
+	if (json_object_get(as->wanted, k))
+		json_object_set_new(as->person_of, k, id ? json_string(id) : json_null());
+	free(k);
+	return NULL;
+}
+
+static void absent_scan_init(struct absent_scan *as, const json_t *absent)
+{
 	const json_t *v;
 	size_t i;
-	int rc = 0;
 
+	as->wanted = json_object();
+	as->person_of = json_object();
 	json_array_foreach (absent, i, v) {
 		char *k;
 
 		if (!json_is_string(v))
 			continue;
 		k = email_key(json_string_value(v));
-		json_object_set_new(wanted, k, json_true());
+		json_object_set_new(as->wanted, k, json_true());
 		free(k);
 	}
-	/* The last person with the email, as a scan of people in order finds it. */
-	json_array_foreach (people, i, v) {
-		const char *pe = json_get_str(v, "personalEmail");
-		char *k;
+}
 
-		if (!pe)
-			continue;
-		k = email_key(pe);
-		if (json_object_get(wanted, k))
-			json_object_set(person_of, k, (json_t *)v);
-		free(k);
-	}
+static void absent_scan_release(struct absent_scan *as)
+{
+	json_decref(as->wanted);
+	json_decref(as->person_of);
+}
+
+/*
+ * The planned creates whose personal email a Humaans person now has
+ * (`person_of`, from absent_person): each must be explained by this plan (the
+ * person it created for that hire, or a create the journal says was
+ * interrupted), else the plan is stale. People and operations are matched
+ * through maps of lowered emails, one pass over each: a scan of the
+ * operations per email would be quadratic.
+ */
+static int check_absent_emails(struct applier *ax, const json_t *absent, const json_t *person_of,
+			       struct err *e)
+{
+	json_t *app_of = json_object();
+	json_t *op = NULL, *en = NULL;
+	const json_t *v;
+	size_t i;
+	int rc = 0;
+
 	if (json_object_size(person_of) == 0)
 		goto out;
 	/* The first operation with the email. */
@@ -145,39 +174,39 @@ static int check_absent_emails(struct applier *ax, const json_t *absent, const j
 	if (rc < 0)
 		goto out;
 	json_array_foreach (absent, i, v) {
-		const char *email = json_string_value(v), *app;
-		const json_t *person;
+		const char *email = json_string_value(v), *app, *person;
+		bool found;
 		char key[512], *k;
 
 		if (!email)
 			continue;
 		k = email_key(email);
-		person = json_object_get(person_of, k);
+		found = json_object_get(person_of, k) != NULL;
+		person = json_string_value(json_object_get(person_of, k));
 		app = json_string_value(json_object_get(app_of, k));
 		free(k);
-		if (!person)
+		if (!found)
 			continue;
-		if (app) {
+		if (app && person) {
 			if ((rc = ledger_get(ax->ledger, app, &en, e)) < 0)
 				goto out;
 			snprintf(key, sizeof(key), "%s#0", app);
 			if (en && apply_entry_of_plan(en, ax->prid) &&
 			    json_get_str(en, "personId") &&
-			    strcmp(json_get_str(en, "personId"), json_get_str(person, "id")) == 0)
+			    strcmp(json_get_str(en, "personId"), person) == 0)
 				goto ours;
 			if (!json_get_str(en, "personId") && json_object_get(ax->pending, key))
 				goto ours;
 			/* Created and journalled, killed before the ledger heard of it. */
 			if (!json_get_str(en, "personId") &&
 			    json_is_string(json_object_get(ax->done, key)) &&
-			    strcmp(json_string_value(json_object_get(ax->done, key)),
-				   json_get_str(person, "id")) == 0)
+			    strcmp(json_string_value(json_object_get(ax->done, key)), person) == 0)
 				goto ours;
 		}
 		rc = err_set(e, ERR_STALE,
 			     "plan is stale: application %s <%s> was planned as a new hire, but "
 			     "Humaans person %s now has that personal email; run 'plan' again",
-			     app ? app : "?", email, json_get_str(person, "id"));
+			     app ? app : "?", email, person ? person : "(null)");
 		goto out;
 	ours:
 		json_decref(en);
@@ -187,8 +216,6 @@ out:
 	json_decref(op);
 	json_decref(en);
 	json_decref(app_of);
-	json_decref(person_of);
-	json_decref(wanted);
 	return rc;
 }
 
@@ -202,11 +229,15 @@ int apply_check_basis(struct applier *ax, struct http_client *hc, const json_t *
 {
 	const json_t *keys = json_get_obj(basis, "humaans"), *v;
 	json_t *exempt_pid = json_object(), *empty = json_object(), *op = NULL, *en = NULL;
+	struct hstate_keep keep = { absent_person, NULL, NULL };
+	struct absent_scan as;
 	struct hstate hs;
 	const char *k;
 	int rc;
 
 	memset(&hs, 0, sizeof(hs));
+	absent_scan_init(&as, json_get_arr(basis, "absentEmails"));
+	keep.ctx = &as;
 	if ((rc = rec_reader_rewind(ax->ops, e)) < 0)
 		goto out;
 	while ((rc = rec_reader_next(ax->ops, &op, NULL, e)) == 1) {
@@ -229,7 +260,8 @@ int apply_check_basis(struct applier *ax, struct http_client *hc, const json_t *
 	}
 	if (rc < 0)
 		goto out;
-	rc = hstate_read_basis(hc, keys ? keys : empty, &hs, e);
+	/* Fingerprints made as the pages arrive: no person is held (hstate.h). */
+	rc = hstate_read_basis(hc, keys ? keys : empty, &keep, &hs, e);
 	if (rc < 0)
 		goto out;
 	json_object_foreach ((json_t *)(keys ? keys : empty), k, v) {
@@ -250,11 +282,12 @@ int apply_check_basis(struct applier *ax, struct http_client *hc, const json_t *
 			goto out;
 		}
 	}
-	rc = check_absent_emails(ax, json_get_arr(basis, "absentEmails"), hs.people, e);
+	rc = check_absent_emails(ax, json_get_arr(basis, "absentEmails"), as.person_of, e);
 out:
 	json_decref(op);
 	json_decref(en);
 	hstate_release(&hs);
+	absent_scan_release(&as);
 	json_decref(exempt_pid);
 	json_decref(empty);
 	return rc;

@@ -72,7 +72,8 @@ int plan_derive_bases(struct staging *s, json_t *ledger, struct err *e)
 		const json_t *op;
 		json_t *base;
 
-		if (!json_get_str(en, "personId") || json_is_object(json_object_get(en, "base")))
+		if (!json_get_str(en, "personId") || json_is_object(json_object_get(en, "base")) ||
+		    json_is_true(json_object_get(en, "baseStored")))
 			continue;
 		ops = prid ? json_object_get(plans, prid) : NULL;
 		if (prid && !ops) {

@@ -12,7 +12,7 @@
 #include "base/xalloc.h"
 
 /* The person's current job role: latest effectiveDate, then latest createdAt, then last listed. */
-static const json_t *current_role(const json_t *roles, const char *pid)
+const json_t *plan_current_role(const json_t *roles, const char *pid)
 {
 	const json_t *best = NULL, *el;
 	size_t i;
@@ -232,7 +232,7 @@ static int change_role(struct planner *p, const json_t *hire, const json_t *cur,
 
 	if (plan_note(p, "job-roles?personId=", pid) < 0)
 		goto out;
-	role = current_role(hstate_person(p->hs, "job-roles", pid), pid);
+	role = plan_current_role(hstate_person(p->hs, "job-roles", pid), pid);
 	want = jr ? json_deep_copy(jr) : json_object();
 	mgr = plan_resolve_manager(p, hire, json_object_get(op, "warnings"),
 				   "reportingTo left as it is");

@@ -21,12 +21,17 @@
 #define C_RED "\033[31m"
 #define C_RESET "\033[0m"
 
-/* "First Last" from the entry's base.person, or NULL when it has neither. Caller frees. */
+/*
+ * "First Last" from the entry's base.person (or the name plan's ledger view
+ * kept of it, "baseName"), or NULL when it has neither. Caller frees.
+ */
 static char *base_name(const json_t *entry)
 {
 	const json_t *person = json_get_obj(json_get_obj(entry, "base"), "person");
 	const char *fn = json_get_str(person, "firstName"), *ln = json_get_str(person, "lastName");
 
+	if (json_get_str(entry, "baseName"))
+		return xstrdup(json_get_str(entry, "baseName"));
 	if (!fn && !ln)
 		return NULL;
 	return xasprintf("%s%s%s", fn ? fn : "", fn && ln ? " " : "", ln ? ln : "");

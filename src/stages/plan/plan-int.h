@@ -6,6 +6,7 @@
  *                 resolve_* lookups and the basis they record, plan_compute
  *  plan-create.c  the operation of a new hire (plan_create)
  *  plan-change.c  the operation of a hire the tool created (plan_change)
+ *  plan-keep.c    what plan keeps of Humaans records as their pages arrive
  *  plan-render.c  plan.txt and changes.csv from operations
  *  plan-out.c     writing plan/ an operation at a time, printing plan.txt
  *  plan-stage.c   plan_stage: reading the staged files and Humaans, the passes
@@ -24,6 +25,7 @@
 #include "store/records.h"
 #include "store/snapshot.h"
 
+struct ledger;
 struct staging;
 
 /*
@@ -54,6 +56,11 @@ struct staging;
 struct planner {
 	const struct hstate *hs;
 	const json_t *ledger;
+	/*
+	 * Borrowed, may be NULL: where an entry marked "baseStored" (the stage's
+	 * ledger view holds no bases) is read again whole when its hire is planned.
+	 */
+	struct ledger *lg;
 	const char *today;
 	json_t *by_id;	    /* person id -> person */
 	json_t *by_email;   /* lower(personalEmail) -> person */
@@ -102,6 +109,8 @@ const json_t *plan_resolve_manager(struct planner *p, const json_t *hire, json_t
 				   const char *unresolved_what);
 const json_t *plan_resolve_location(struct planner *p, const json_t *hire, json_t *warnings);
 const json_t *plan_resolve_salary_type(struct planner *p, json_t *warnings);
+/* The salary compensation type of `types` (borrowed), or NULL; no basis noted. */
+const json_t *plan_salary_type(const json_t *types);
 const json_t *plan_resolve_doc_type(struct planner *p, const json_t *doc, json_t *warnings);
 const json_t *plan_resolve_custom_field(struct planner *p, const json_t *cv, json_t *warnings);
 /*
@@ -123,6 +132,27 @@ void plan_needs_add(const json_t *h, struct plan_needs *out);
 int plan_create(struct planner *p, const json_t *hire, json_t *op);
 int plan_change(struct planner *p, const json_t *hire, const json_t *cur, const json_t *entry,
 		json_t *op);
+/* The current role of person `pid` among `roles` (borrowed), or NULL. */
+const json_t *plan_current_role(const json_t *roles, const char *pid);
+
+/* ---- plan-keep.c */
+
+/*
+ * What plan keeps of the Humaans records it streams (hstate_keep): the
+ * person fields the hires' person sections name (plus those matching and the
+ * displays read), the job role fields their jobRole sections name.
+ */
+struct plan_keep {
+	json_t *person_keys, *role_keys; /* name -> true */
+	const struct hstate *hs;	 /* borrowed: the salary type, for compensations */
+};
+
+void plan_keep_init(struct plan_keep *k);
+/* Add the fields one hire compares. */
+void plan_keep_hire(struct plan_keep *k, const json_t *hire);
+/* Fill `out` with hooks over `k` (which must outlive the reads); `hs` is the state being read. */
+void plan_keep_hooks(struct plan_keep *k, const struct hstate *hs, struct hstate_keep *out);
+void plan_keep_release(struct plan_keep *k);
 
 /* ---- plan-sync.c (the three-way rule itself is sync_decide, plan.h) */
 

@@ -8,6 +8,7 @@
 
 #include "base/jsonutil.h"
 #include "base/xalloc.h"
+#include "store/ledger.h"
 #include "store/snapshot.h"
 
 /* ---------------------------------------------------------------- basis */
@@ -92,18 +93,25 @@ const json_t *plan_resolve_location(struct planner *p, const json_t *hire, json_
 	return found;
 }
 
-const json_t *plan_resolve_salary_type(struct planner *p, json_t *warnings)
+const json_t *plan_salary_type(const json_t *types)
 {
 	const json_t *found = NULL, *el;
 	size_t i;
 
-	json_array_foreach (p->hs->compensation_types, i, el) {
+	json_array_foreach (types, i, el) {
 		if (!plan_str_ieq(json_get_str(el, "baseType"), HUM_SALARY_BASE_TYPE))
 			continue;
 		if (!found || (plan_str_ieq(json_get_str(el, "name"), HUM_SALARY_TYPE_NAME) &&
 			       !plan_str_ieq(json_get_str(found, "name"), HUM_SALARY_TYPE_NAME)))
 			found = el;
 	}
+	return found;
+}
+
+const json_t *plan_resolve_salary_type(struct planner *p, json_t *warnings)
+{
+	const json_t *found = plan_salary_type(p->hs->compensation_types);
+
 	if (!found) {
 		plan_add_warning(warnings,
 				 "Humaans has no compensation type with baseType '%s': "
@@ -199,16 +207,16 @@ out:
 }
 
 /*
- * Plan one hire: *out is its operation (new reference), or NULL when Humaans
- * already holds it as it is. The basis keys the operation relies on are added
- * to p->humaans, a planned create's email to p->absent.
+ * Plan one hire whose ledger entry is `entry` (borrowed, may be NULL): *out
+ * is its operation (new reference), or NULL when Humaans already holds it as
+ * it is. The basis keys the operation relies on are added to p->humaans, a
+ * planned create's email to p->absent.
  */
-int plan_hire(struct planner *p, const json_t *hire, json_t **out)
+static int plan_hire_entry(struct planner *p, const json_t *hire, const json_t *entry, json_t **out)
 {
 	const char *id = json_get_str(hire, "id");
 	const json_t *person = json_get_obj(hire, "person");
 	const char *email = json_get_str(person, "personalEmail");
-	const json_t *entry = id ? json_object_get(p->ledger, id) : NULL;
 	const char *lpid = json_get_str(entry, "personId");
 	json_t *op;
 	int rc = 0;
@@ -294,6 +302,51 @@ int plan_hire(struct planner *p, const json_t *hire, json_t **out)
 		*out = op;
 	else
 		json_decref(op);
+	return rc;
+}
+
+/*
+ * The ledger entry of `id` as the planner reads it: the view's (borrowed), or,
+ * when the view left its base in the ledger ("baseStored"), *owned: the
+ * view's entry with the base read again (caller decrefs).
+ */
+static int plan_entry(struct planner *p, const char *id, const json_t **entry, json_t **owned)
+{
+	const json_t *en = id ? json_object_get(p->ledger, id) : NULL;
+	json_t *full = NULL, *copy;
+	int rc;
+
+	*entry = en;
+	*owned = NULL;
+	if (!p->lg || !json_is_true(json_object_get(en, "baseStored")))
+		return 0;
+	if ((rc = ledger_get(p->lg, id, &full, p->e)) < 0)
+		return rc;
+	copy = json_copy((json_t *)en);
+	json_object_del(copy, "baseStored");
+	json_object_del(copy, "baseName");
+	if (json_get_obj(full, "base"))
+		json_object_set(copy, "base", json_object_get(full, "base"));
+	json_decref(full);
+	*entry = *owned = copy;
+	return 0;
+}
+
+/*
+ * Plan one hire: *out is its operation (new reference), or NULL when Humaans
+ * already holds it as it is.
+ */
+int plan_hire(struct planner *p, const json_t *hire, json_t **out)
+{
+	const json_t *entry;
+	json_t *owned;
+	int rc;
+
+	*out = NULL;
+	if ((rc = plan_entry(p, json_get_str(hire, "id"), &entry, &owned)) < 0)
+		return rc;
+	rc = plan_hire_entry(p, hire, entry, out);
+	json_decref(owned);
 	return rc;
 }
 

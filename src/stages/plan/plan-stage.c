@@ -54,13 +54,21 @@ static int mark_uncertain_creates(struct staging *s, json_t *ledger, struct err 
  * load/ledger.json with the pending lines folded in, as planning sees it (new
  * object, application -> entry), read through ledger.c an entry at a time.
  * Of each entry only what planning reads is kept (personId, documentIds,
- * createUncertain, base, planRunId): the other ids and stepsDone are dropped
- * as it is read, so the ledger's id lists are never held whole.
+ * createUncertain, planRunId): the other ids and stepsDone are dropped as it
+ * is read, so the ledger's id lists are never held whole. Nor is a stored
+ * base (a few kilobytes of jansson per hire): the entry says "baseStored"
+ * (plan_hire reads it again through the ledger, *out, left open for it) and
+ * keeps the name its base gives ("baseName", for plan-departures.c).
  */
 static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 {
-	static const char *const keep[] = { "personId", "documentIds", "createUncertain", "base",
+	static const char *const keep[] = { "personId", "documentIds", "createUncertain",
 					    "planRunId" };
+	const json_t *base = json_get_obj(en, "base");
+	const json_t *person = json_get_obj(base, "person");
+	const char *fn = json_get_str(person, "firstName"), *ln = json_get_str(person, "lastName");
+	char *name = fn || ln ? xasprintf("%s%s%s", fn ? fn : "", fn && ln ? " " : "", ln ? ln : "")
+			      : NULL;
 	const char *k;
 	json_t *v;
 	void *tmp;
@@ -69,25 +77,32 @@ static int view_entry(void *ctx, const char *app, json_t *en, struct err *e)
 	(void)e;
 	json_object_foreach_safe (en, tmp, k, v) {
 		(void)v;
+		if (strcmp(k, "base") == 0 && base)
+			continue;
 		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 			if (strcmp(k, keep[i]) == 0)
 				break;
 		if (i == sizeof(keep) / sizeof(keep[0]))
 			json_object_del(en, k);
 	}
+	if (base) {
+		json_object_del(en, "base");
+		json_object_set_new(en, "baseStored", json_true());
+		if (name)
+			json_object_set_new(en, "baseName", json_string(name));
+	}
+	free(name);
 	json_object_set((json_t *)ctx, app, en);
 	return 0;
 }
 
-static int ledger_view(struct staging *s, json_t **out, struct err *e)
+static int ledger_view(struct staging *s, struct ledger **l, json_t **out, struct err *e)
 {
-	struct ledger *l = NULL;
 	json_t *view = json_object();
-	int rc = ledger_open(s, &l, e);
+	int rc = ledger_open(s, l, e);
 
 	if (rc == 0)
-		rc = ledger_each(l, view_entry, view, e);
-	ledger_free(l);
+		rc = ledger_each(*l, view_entry, view, e);
 	if (rc < 0) {
 		json_decref(view);
 		view = NULL;
@@ -133,12 +148,13 @@ static int open_hires(struct staging *s, struct rec_reader **out, struct err *e)
 }
 
 /*
- * The first read: what the hires need from Humaans, how many there are, the
- * person ids the ledger gives them (in file order, new array) and the hires'
- * application ids (into `ids`, id -> true).
+ * The first read: what the hires need from Humaans (and which of its fields,
+ * into `keep`), how many there are, the person ids the ledger gives them (in
+ * file order, new array) and the hires' application ids (into `ids`, id ->
+ * true).
  */
 static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_needs *needs,
-		      size_t *n, json_t **pids, json_t *ids, struct err *e)
+		      struct plan_keep *keep, size_t *n, json_t **pids, json_t *ids, struct err *e)
 {
 	json_t *h = NULL;
 	int rc;
@@ -151,6 +167,7 @@ static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_n
 		const char *pid = id ? json_get_str(json_object_get(ledger, id), "personId") : NULL;
 
 		plan_needs_add(h, needs);
+		plan_keep_hire(keep, h);
 		if (id)
 			json_object_set_new(ids, id, json_true());
 		if (pid)
@@ -167,43 +184,49 @@ static int scan_hires(struct rec_reader *rd, const json_t *ledger, struct plan_n
 	return rc;
 }
 
-/* Humaans as the hires need it, into `hs` (request for request what the whole-array planner read). */
+/*
+ * Humaans as the hires need it, into `hs` (request for request what the
+ * whole-array planner read), streamed: each record is fingerprinted as its
+ * page arrives and only what `keep` chooses is held (plan-keep.c).
+ */
 static int read_humaans(struct run *r, const struct plan_needs *needs, const json_t *pids,
-			struct hstate *hs, struct err *e)
+			struct plan_keep *keep, struct hstate *hs, struct err *e)
 {
 	struct http_client *hc;
+	struct hstate_keep hooks;
 	json_t *ids = json_array(), *by_id = NULL, *v;
 	size_t i;
 	int rc;
 
+	plan_keep_hooks(keep, hs, &hooks);
+	hstate_stream_init(hs, &hooks, NULL);
 	if ((rc = run_humaans(r, &hc, e)) < 0)
 		goto out;
-	if ((rc = hstate_list(hc, "/people", NULL, &hs->people, e)) < 0)
+	if ((rc = hstate_read(hs, hc, "people", e)) < 0)
 		goto out;
-	if (needs->locations && (rc = hstate_list(hc, "/locations", NULL, &hs->locations, e)) < 0)
+	if (needs->locations && (rc = hstate_read(hs, hc, "locations", e)) < 0)
 		goto out;
-	if (needs->compensations &&
-	    (rc = hstate_list(hc, "/compensation-types", NULL, &hs->compensation_types, e)) < 0)
+	if (needs->compensations && (rc = hstate_read(hs, hc, "compensation-types", e)) < 0)
 		goto out;
-	if (needs->documents &&
-	    (rc = hstate_list(hc, "/document-types", NULL, &hs->document_types, e)) < 0)
+	if (needs->documents && (rc = hstate_read(hs, hc, "document-types", e)) < 0)
 		goto out;
-	if (needs->custom_fields &&
-	    (rc = hstate_list(hc, "/custom-fields", NULL, &hs->custom_fields, e)) < 0)
+	if (needs->custom_fields && (rc = hstate_read(hs, hc, "custom-fields", e)) < 0)
 		goto out;
 	/* The ledger-known people that still exist (plan_detail_ids). */
 	by_id = plan_index_by(hs->people, "id", false);
 	json_array_foreach (pids, i, v)
 		if (json_object_get(by_id, json_string_value(v)))
 			json_array_append(ids, v);
+	json_decref(by_id);
+	by_id = NULL;
 	if (json_array_size(ids)) {
-		if ((rc = hstate_list_in(hc, "/job-roles", ids, &hs->job_roles, e)) < 0)
+		if ((rc = hstate_read_sets(hs, hc, "job-roles", ids, e)) < 0)
 			goto out;
 		if (needs->compensations &&
-		    (rc = hstate_list_in(hc, "/compensations", ids, &hs->compensations, e)) < 0)
+		    (rc = hstate_read_sets(hs, hc, "compensations", ids, e)) < 0)
 			goto out;
 		if (needs->custom_fields &&
-		    (rc = hstate_list_in(hc, "/custom-values", ids, &hs->custom_values, e)) < 0)
+		    (rc = hstate_read_sets(hs, hc, "custom-values", ids, e)) < 0)
 			goto out;
 	}
 out:
@@ -375,15 +398,56 @@ static int plan_commit(struct run *r, const struct plan_summary *sum, bool *comm
 	return rc;
 }
 
+/* The basis of the plan: what the planner relied on in Humaans, and the files it read. */
+static json_t *plan_basis_of_files(struct planner *p, const char *extract, const char *tsha,
+				   const char *psha, const char *osha)
+{
+	json_t *basis = planner_basis(p);
+
+	json_object_set_new(basis, "extractCommit", extract ? json_string(extract) : json_null());
+	json_object_set_new(basis, "transformSha256", json_string(tsha));
+	json_object_set_new(basis, "pipelineSha256", json_string(psha));
+	json_object_set_new(basis, "overridesSha256", json_string(osha));
+	json_array_clear(p->absent);
+	return basis;
+}
+
+/* The run's counts from the plan, plan.txt on stdout (unless -q) and the closing log line. */
+static int plan_report(struct run *r, const struct plan_opts *o, const struct plan_summary *sum,
+		       const json_t *rejects, struct err *e)
+{
+	int rc;
+
+	if (sum->committed)
+		r->committed = true;
+	r->counts.planned = sum->creates + sum->changes;
+	r->counts.conflicts = sum->conflicts;
+	r->counts.rejected = sum->rejects;
+	r->counts.left_hired = sum->left_hired;
+	run_stage_done(r, "plan");
+	if (!o || o->print) {
+		bool color = o && (o->color > 0 || (o->color < 0 && isatty(STDOUT_FILENO)));
+
+		if ((rc = plan_print(r->stg, color, sum, rejects, e)) < 0)
+			return rc;
+	}
+	log_info("plan: %ld to create, %ld to change, %ld %s, %ld set aside%s", sum->creates,
+		 sum->changes, sum->conflicts, plan_plural(sum->conflicts, "conflict", "conflicts"),
+		 sum->rejects, sum->committed ? "" : " (unchanged)");
+	return 0;
+}
+
 int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *out, struct err *e)
 {
 	struct hstate hs;
 	struct plan_summary sum;
 	struct plan_needs needs;
+	struct plan_keep keep;
 	struct planner p;
 	struct plan_out po;
 	struct rec_reader *rd = NULL;
 	struct op_entry *entries = NULL;
+	struct ledger *lg = NULL;
 	size_t nhires = 0, nentries = 0, i;
 	json_t *rejects = NULL, *ledger = NULL, *pids = NULL, *basis = NULL, *ids = json_object();
 	char tsha[65], psha[65], osha[65], extract[41], today[16];
@@ -395,6 +459,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	memset(&hs, 0, sizeof(hs));
 	memset(&p, 0, sizeof(p));
 	memset(&sum, 0, sizeof(sum));
+	plan_keep_init(&keep);
 	plan_out_init(&po);
 	rc = staging_sha256(r->stg, NEW_HIRES, tsha, NULL, e);
 	if (rc == ERR_NOTFOUND) {
@@ -407,7 +472,7 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	    (rc = plan_departures_overrides_sha(r->stg, osha, e)) < 0)
 		goto out;
 	if ((rc = rejects_read(r->stg, &rejects, e)) < 0 ||
-	    (rc = ledger_view(r->stg, &ledger, e)) < 0 ||
+	    (rc = ledger_view(r->stg, &lg, &ledger, e)) < 0 ||
 	    (rc = mark_uncertain_creates(r->stg, ledger, e)) < 0 ||
 	    (rc = plan_derive_bases(r->stg, ledger, e)) < 0 ||
 	    (rc = plan_read_sync(r->stg, &stop_at_start, e)) < 0)
@@ -419,10 +484,10 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	else if (rc < 0)
 		goto out;
 
-	if ((rc = scan_hires(rd, ledger, &needs, &nhires, &pids, ids, e)) < 0)
+	if ((rc = scan_hires(rd, ledger, &needs, &keep, &nhires, &pids, ids, e)) < 0)
 		goto out;
 	/* Read Humaans only when there is something to match. */
-	if (nhires && (rc = read_humaans(r, &needs, pids, &hs, e)) < 0)
+	if (nhires && (rc = read_humaans(r, &needs, pids, &keep, &hs, e)) < 0)
 		goto out;
 	json_decref(pids);
 	pids = NULL;
@@ -430,49 +495,40 @@ int plan_stage(struct run *r, const struct plan_opts *o, struct plan_summary *ou
 	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 
 	planner_init(&p, ledger, &hs, today, e);
+	p.lg = lg;
 	p.stop_at_start = stop_at_start;
 	err_clear(e);
 	if ((rc = plan_pass_basis(&p, rd, &entries, &nentries, e)) < 0)
 		goto out;
-	basis = planner_basis(&p);
-	json_object_set_new(basis, "extractCommit",
-			    have_extract ? json_string(extract) : json_null());
-	json_object_set_new(basis, "transformSha256", json_string(tsha));
-	json_object_set_new(basis, "pipelineSha256", json_string(psha));
-	json_object_set_new(basis, "overridesSha256", json_string(osha));
-	json_array_clear(p.absent);
+	basis = plan_basis_of_files(&p, have_extract ? extract : NULL, tsha, psha, osha);
 
 	if ((rc = plan_out_begin(r->stg, &po, basis, e)) < 0)
 		goto out;
 	json_decref(basis);
 	basis = NULL;
-	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0 ||
-	    (rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0 ||
+	if ((rc = plan_pass_write(&p, rd, entries, nentries, &po, &sum, e)) < 0)
+		goto out;
+	/* Planning is over: what it held goes before the review page and the commit. */
+	planner_release(&p);
+	hstate_release(&hs);
+	ledger_free(lg);
+	lg = NULL;
+	if ((rc = plan_pass_departures(r->stg, ledger, ids, rejects, &po, &sum, e)) < 0 ||
 	    (rc = plan_pass_forgotten(r->stg, &po, e)) < 0)
 		goto out;
 	sum.rejects = (long)json_array_size(rejects);
+	json_decref(ledger);
+	ledger = NULL;
+	json_decref(ids);
+	ids = NULL;
 	if ((rc = plan_out_finish(&po, &sum, rejects, e)) < 0 || (rc = review_stage(r, e)) < 0)
 		goto out;
 	sum.read_humaans = nhires > 0;
 	if ((rc = plan_commit(r, &sum, &committed, e)) < 0)
 		goto out;
 	sum.committed = committed;
-	if (committed)
-		r->committed = true;
-	r->counts.planned = sum.creates + sum.changes;
-	r->counts.conflicts = sum.conflicts;
-	r->counts.rejected = sum.rejects;
-	r->counts.left_hired = sum.left_hired;
-	run_stage_done(r, "plan");
-	if (!o || o->print) {
-		bool color = o && (o->color > 0 || (o->color < 0 && isatty(STDOUT_FILENO)));
-
-		if ((rc = plan_print(r->stg, color, &sum, rejects, e)) < 0)
-			goto out;
-	}
-	log_info("plan: %ld to create, %ld to change, %ld %s, %ld set aside%s", sum.creates,
-		 sum.changes, sum.conflicts, plan_plural(sum.conflicts, "conflict", "conflicts"),
-		 sum.rejects, committed ? "" : " (unchanged)");
+	if ((rc = plan_report(r, o, &sum, rejects, e)) < 0)
+		goto out;
 	if (out)
 		*out = sum;
 out:
@@ -487,6 +543,8 @@ out:
 	json_decref(pids);
 	json_decref(rejects);
 	json_decref(ledger);
+	ledger_free(lg);
 	hstate_release(&hs);
+	plan_keep_release(&keep);
 	return rc;
 }
