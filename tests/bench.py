@@ -1,25 +1,56 @@
 #!/usr/bin/env python3
-"""make bench: request economy, parallelism, memory, and a soak (Python 3 standard library only).
+"""make bench: request economy, parallelism, memory, every kind of night, serve, forget,
+--jobs auto, and a soak (Python 3 standard library only).
 
     bench.py --binary build/ashby2humaans --srcdir . [--csv bench-results.csv] [--workdir DIR]
 
 For every size N (BENCH_SIZES, default "100 1000 10000") it starts both emulators on loopback
 (tests/ashby_emulator.py --generate N, tests/humaans_emulator.py seeded with fixtures/demo/humaans,
 whose managers, locations, compensation and document types the generated organisation refers
-to), injects a fixed latency on every request (BENCH_LATENCY_MS, default 50), and measures:
+to), injects a fixed latency on every request (BENCH_LATENCY_MS, default 50), and measures, in
+this order on one staging repo:
 
   backfill   `ashby2humaans run` on a fresh staging repo (the nightly entry point, apply
              included; when `run` is not built yet, extract, transform, plan and apply in turn,
              and whatever of those is built)
   night      a second `run` with nothing changed in Ashby or Humaans
-  jobs 1     the same backfill with --jobs 1 on a fresh repo and a reset Humaans, for the
+  change     BENCH_CHANGE_PCT (10) % of the hires change in Ashby through the emulator's control
+             calls (tests/ashby_edits.py), spread evenly, hire 1 apart: in turn a candidate-only
+             phone edit, a candidate-only email edit, a re-signed offer letter (offer-resign), a
+             start date moved (offer-edit); BENCH_LEAVE_PCT (1) % of all hires leave Hired
+             instead (application-status Archived). Then `run`. Reported: Humaans requests per
+             changed field write (the plan's plan/changes.csv rows of action `change`), the
+             credentials check (/me, /token-info), the reference lists and the pages of the one
+             paged read of GET /people apart; and every Humaans request that names a Humaans id
+             (load/ledger.json) of a hire that did not change, in its path, query (a personId
+             $in list) or body
+  apply      `apply` again on the settled plan
+  forget     the repo brought to BENCH_FORGET_RUNS (30) runs of `run`, each after one hire's
+             phone changed in Ashby (so each adds commits; made with the emulators' latency at
+             0, not measured), then `ashby2humaans forget <hire 1> --reason bench`
+  serve      `ashby2humaans serve --listen 127.0.0.1:0` with ASHBY_WEBHOOK_SECRET set (a fresh
+             random one), BENCH_SERVE_DELIVERIES (1000) applicationUpdate deliveries naming hires
+             2..N in turn, signed as tests/webhook_client.py signs them, from BENCH_SERVE_THREADS
+             (16) client threads; deliveries per second accepted, the slowest answer, and none
+             lost: once inbox/ is empty (BENCH_SERVE_DRAIN_S, 900, at most), every delivery id
+             must be in inbox/done/ or on a `Delivery:` line of a run tag; then SIGTERM
+  ratio      the same backfill with --jobs 1 on a fresh repo and a reset Humaans, for the
              speed-up of the default --jobs (sizes in BENCH_RATIO_SIZES, default "100";
              at 10,000 hires and 50 ms a serial backfill alone would take over an hour)
 
-Requests are counted from the emulators' request logs (Ashby API calls apart from offer-letter
-downloads), wall time with a monotonic clock, CPU time of the tool from wait4(), its peak RSS
-through GNU time (/usr/bin/time, Debian package `time`; wait4() would add the resident set of
-the forked Python to it) or, without it, wait4().
+Then, once (mode auto; "not measured" while the binary's `run --help` names no `--jobs auto` or
+neither emulator takes the limit flag): fresh backfills at BENCH_AUTO_SIZE (1000) hires with both
+emulators at --max-inflight BENCH_AUTO_INFLIGHT (16), `--jobs auto` against `--jobs 4`; at
+BENCH_AUTO_RPS_SIZE (BENCH_AUTO_SIZE) hires at --max-rps BENCH_AUTO_RPS (5), `--jobs auto`: the
+share of requests answered 429, and that it finishes; at BENCH_AUTO_SMALL (100) hires without
+limits, `--jobs auto` against `--jobs 1`.
+
+Every mode reports requests per API (counted from the emulators' request logs, downloads
+included), wall time with a monotonic clock, the ratio to the floor (requests x latency /
+concurrency, per API; the concurrency is the run tag's Jobs-Reached-Ashby / Jobs-Reached-Humaans
+when present, else the --jobs level: BENCH_JOBS_DEFAULT, 4, without --jobs), CPU time of the
+tool from wait4(), its peak RSS through GNU time (/usr/bin/time, Debian package `time`; wait4()
+would add the resident set of the forked Python to it) or, without it, wait4().
 
 Then the soak (BENCH_SOAK hires, default 1000; 0 skips it): the same set-up with 5% of all
 requests failing at random on both APIs (BENCH_SOAK_RATE: 429, 503, connections dropped before
@@ -28,7 +59,11 @@ exits 0 (at most BENCH_SOAK_RUNS times, default 6; when a run ends saying "run '
 `apply` first, as it advises, unless BENCH_SOAK_OPERATOR=run), then GET /_emulator/state must hold every
 hire of transform/new_hires.json exactly once with the right fields, and nothing else new.
 
-The table goes to stdout and the CSV file. Exit status: 1 when a tool invocation failed in a
+BENCH_MODES selects modes (words, default all): backfill (always run when a per-size mode is
+selected: it is their set-up), night, change, apply, forget, serve, ratio, auto, soak. E.g.
+BENCH_MODES="change serve" BENCH_SIZES=100 for a short run.
+
+The tables go to stdout and the CSV file. Exit status: 1 when a tool invocation failed in a
 way the benchmark cannot measure, or the soak found a violation; 0 otherwise (targets missed
 are reported, not fatal, unless BENCH_STRICT=1).
 """
@@ -1082,7 +1117,7 @@ def auto_bench(tool, src, work, latency_ms, modes_out):
                                  [auto], flags, modes_out)
         if rows:
             res["rps_finished"] = rows[0]["ok"]
-            res["rps_429_pct"] = rows[0]["limited_pct"] if rows[0]["ok"] else None
+            res["rps_429_pct"] = rows[0]["limited_pct"]
         res["rps_n"] = rps_n
     else:
         res["notes"].append("--max-rps: not measured (neither emulator takes --max-rps)")
@@ -1211,7 +1246,9 @@ def verdicts(rows, latency_ms, mode_rows=(), auto=None):
             if nkey not in auto:
                 continue
             v = auto.get(key)
-            if v is None:
+            if key == "rps_429_pct" and auto.get("rps_finished") is False:
+                out.append((auto[nkey], name, fmt(v, "%.2f"), "MISSED (did not finish)"))
+            elif v is None:
                 out.append((auto[nkey], name, "-", "not measured (a run failed)"))
             else:
                 out.append((auto[nkey], name, fmt(v, "%.2f"), "met" if test(v) else "MISSED"))
