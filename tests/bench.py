@@ -25,9 +25,11 @@ this order on one staging repo:
              (load/ledger.json) of a hire that did not change, in its path, query (a personId
              $in list) or body
   apply      `apply` again on the settled plan
-  forget     the repo brought to BENCH_FORGET_RUNS (30) runs of `run`, each after one hire's
-             phone changed in Ashby (so each adds commits; made with the emulators' latency at
-             0, not measured), then `ashby2humaans forget <hire 1> --reason bench`
+  forget     the repo brought to BENCH_FORGET_RUNS (30) runs of `run` (made with the emulators'
+             latency at 0, not measured): up to BENCH_FORGET_EDIT_MAX (1000) hires each after
+             one hire's phone changed in Ashby, so each adds commits; above, unchanged nights
+             (a run tag each, no commit: a night that plans even one change costs some 40 s at
+             10,000 hires today); then `ashby2humaans forget <hire 1> --reason bench`
   serve      `ashby2humaans serve --listen 127.0.0.1:0` with ASHBY_WEBHOOK_SECRET set (a fresh
              random one), BENCH_SERVE_DELIVERIES (1000) applicationUpdate deliveries naming hires
              2..N in turn, signed as tests/webhook_client.py signs them, from BENCH_SERVE_THREADS
@@ -596,19 +598,25 @@ def apply_rerun(tool, s, n, ashby, humaans, latency_ms, row, modes_out):
 
 
 def forget_one(tool, s, n, ashby, humaans, latency_ms, row, modes_out):
-    """Bring the repo to BENCH_FORGET_RUNS runs of `run` (each night one hire's phone changes
-    in Ashby, so each adds commits; the emulators without latency while they are made), then
-    forget hire 1."""
+    """Bring the repo to BENCH_FORGET_RUNS runs of `run`, the emulators without latency while
+    they are made, then forget hire 1. Up to BENCH_FORGET_EDIT_MAX (1000) hires one hire's
+    phone changes in Ashby before each of those runs, so each adds commits; above it (a run
+    that plans one change reads every ledger-known person's records: some 4 s a run at 1,000
+    hires, ten times that at 10,000) they are unchanged nights, which add a run tag each and
+    no commit."""
     want = int(os.environ.get("BENCH_FORGET_RUNS", "30"))
+    edit = n <= int(os.environ.get("BENCH_FORGET_EDIT_MAX", "1000"))
     have = count_runs(s)
     t0 = time.monotonic()
     if have < want and n >= 2:
-        log("%d hires: forget: %d runs so far, making %d more (one phone edit each, no latency)"
-            % (n, have, want - have))
+        log("%d hires: forget: %d runs so far, making %d more (%s, no latency)"
+            % (n, have, want - have, "one phone edit each" if edit else "unchanged nights"))
         set_latency(ashby, humaans, 0)
         for k in range(want - have):
             i = 2 + (k * 7919) % (n - 1)
-            ashby.control("candidate-edit", {"id": cand_id(i), "phone": "+44 7722 %06d" % (k + 1)})
+            if edit:
+                ashby.control("candidate-edit", {"id": cand_id(i),
+                                                 "phone": "+44 7722 %06d" % (k + 1)})
             st = nightly(tool, s, [], "history-%02d" % (k + 1))
             if not st.ok:
                 log("a history run failed:\n%s" % tail(st.errs[-1]))
@@ -630,7 +638,9 @@ def forget_one(tool, s, n, ashby, humaans, latency_ms, row, modes_out):
     row.update({"forget_ok": ok, "forget_runs": runs, "forget_wall_s": st.wall,
                 "forget_peak_mb": st.peak_kb / 1024.0, "forget_cpu_s": st.cpu})
     modes_out.append(mode_row("forget", n, st, a, h, latency_ms, [], JOBS_DEFAULT,
-                              "1 hire, %d runs, %s commits" % (runs, commits)))
+                              "1 hire, %d runs (%s), %s commits" % (
+                                  runs, "an edit before each" if edit else "unchanged nights",
+                                  commits)))
     return ok
 
 
