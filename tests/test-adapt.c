@@ -131,6 +131,10 @@ static void test_pace(void)
 	first = a.rate;
 	answer(&a, &t, 0.25, 0.05, 429, 1);
 	ok(a.rate > first * 0.79 && a.rate < first * 0.81, "a later 429 cuts the pace by 20%%");
+	first = a.rate;
+	answer(&a, &t, 0.25, 0.05, 429, 3);
+	ok(a.rate > first * 0.79 && a.rate < first * 0.81,
+	   "once a pace is learnt, a 429 with several in flight cuts it too");
 	for (i = 0; i < 40; i++)
 		answer(&a, &t, 0.3, 0.05, 429, 1);
 	ok(http_adapt_interval(&a) <= 1.0 / HTTP_ADAPT_RATE_FLOOR + 1e-9,

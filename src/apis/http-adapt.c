@@ -45,7 +45,8 @@ static int answers_last_second(const struct http_adapt *a, double now)
 /*
  * A 429. Its request started after the last decrease (else it is old news):
  * halve the level; when it was alone in flight, the limit is on the rate, so
- * cut the pace too.
+ * cut the pace too, and once a pace is learnt every 429 cuts it (a level
+ * grown back under the pace must not let it climb past the limit).
  */
 static enum http_adapt_move on_429(struct http_adapt *a, const struct http_adapt_answer *ans)
 {
@@ -54,7 +55,7 @@ static enum http_adapt_move on_429(struct http_adapt *a, const struct http_adapt
 	a->good = 0;
 	if (ans->started < a->last_cut)
 		return HTTP_ADAPT_SAME;
-	if (ans->in_flight <= 1) {
+	if (ans->in_flight <= 1 || a->rate > 0) {
 		if (a->rate > 0)
 			a->rate *= HTTP_ADAPT_RATE_CUT;
 		else

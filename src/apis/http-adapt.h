@@ -21,8 +21,9 @@
  *   - a 429 when only one request was in flight cannot be concurrency: the
  *     API limits the rate. The client then paces its starts at 80% of the
  *     answers it got in the last second (80% of the pace it had, on later
- *     429s), and the pace grows back by 1% a second as answers arrive, so a
- *     rate limit costs a 429 about every 20 seconds, not one a second.
+ *     429s, whatever is then in flight), and the pace grows back by 1% a
+ *     second as answers arrive, so a rate limit costs a 429 about every 20
+ *     seconds, not one a second.
  *   - 5xx, 408 and network failures stop the growth (they are retried with
  *     backoff by the client) but decrease nothing.
  * Never below 1 nor above the ceiling. Pinned (`--jobs N`): the level is N
