@@ -88,8 +88,8 @@ static void test_halves_on_429(void)
 	is_int(answer(&a, &t, 0.01, 0.05, 429, 7), HTTP_ADAPT_SAME,
 	       "a 429 to a request sent before the cut is not held against the new level");
 	is_int(http_adapt_level(&a), 4, "still 4");
-	old.started = t.now - 0.5;
-	old.finished = t.now + 0.01;
+	old.started = a.last_cut - 0.001;
+	old.finished = a.last_cut + 0.049;
 	old.status = 200;
 	old.in_flight = 8;
 	t.now += 0.01;
@@ -98,9 +98,14 @@ static void test_halves_on_429(void)
 	http_adapt_answer(&a, &old);
 	http_adapt_answer(&a, &old);
 	is_int(http_adapt_level(&a), 4, "nor do older requests' good answers grow it again");
-	is_int(answer(&a, &t, 0.2, 0.05, 429, 4), HTTP_ADAPT_HALVED,
+	fast(&a, &t, 20, 0.05);
+	is_int(http_adapt_level(&a), 4, "no growth in the 2 s after a 429");
+	t.now += 2.0;
+	fast(&a, &t, 4, 0.05);
+	is_int(http_adapt_level(&a), 5, "then it grows again");
+	is_int(answer(&a, &t, 0.2, 0.05, 429, 5), HTTP_ADAPT_HALVED,
 	       "a 429 to a request sent after the cut halves again");
-	is_int(http_adapt_level(&a), 2, "4 -> 2");
+	is_int(http_adapt_level(&a), 2, "5 -> 2");
 	answer(&a, &t, 0.2, 0.05, 429, 2);
 	is_int(http_adapt_level(&a), 1, "2 -> 1");
 	ok(http_adapt_interval(&a) == 0, "with two in flight it is not a rate: no pace");

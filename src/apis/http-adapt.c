@@ -19,6 +19,7 @@ void http_adapt_init(struct http_adapt *a, int max, bool pinned)
 	a->reached = a->level;
 	a->best = -1;
 	a->last_cut = -1;
+	a->last_429 = -1;
 }
 
 int http_adapt_level(const struct http_adapt *a)
@@ -71,7 +72,7 @@ static enum http_adapt_move on_429(struct http_adapt *a, const struct http_adapt
 			move = HTTP_ADAPT_HALVED;
 	}
 	if (move != HTTP_ADAPT_SAME)
-		a->last_cut = ans->finished;
+		a->last_cut = a->last_429 = ans->finished;
 	return move;
 }
 
@@ -125,7 +126,8 @@ static enum http_adapt_move on_good(struct http_adapt *a, const struct http_adap
 		a->good = 0;
 		return HTTP_ADAPT_SAME;
 	}
-	if (!fresh || a->level >= a->max || ans->in_flight < a->level)
+	if (!fresh || a->level >= a->max || ans->in_flight < a->level ||
+	    (a->last_429 >= 0 && ans->finished - a->last_429 < HTTP_ADAPT_HOLD_S))
 		return HTTP_ADAPT_SAME;
 	if (++a->good < a->level)
 		return HTTP_ADAPT_SAME;

@@ -15,6 +15,10 @@
  *     server slowing under the load (one slow answer is no surge); the
  *     slower average is then the baseline, so a server that stays slower
  *     is not cut again and again;
+ *   - no growth for HTTP_ADAPT_HOLD_S after a 429: a round trip is far
+ *     shorter than the Retry-After pause a 429 costs, so growing straight
+ *     back would buy one 429 a second; holding also lets a rate limit show
+ *     itself at the lower level (below);
  *   - one decrease per round trip: an answer to a request started before
  *     the last decrease says nothing about the new level and is not held
  *     against it;
@@ -46,6 +50,7 @@
 #define HTTP_ADAPT_RATE_GROWTH 0.01  /* the pace grows by this share a second */
 #define HTTP_ADAPT_RATE_FLOOR 0.2    /* requests per second, the slowest pace */
 #define HTTP_ADAPT_RING 64	     /* good answers remembered for the last second's count */
+#define HTTP_ADAPT_HOLD_S 2.0	     /* no growth this long after a 429 */
 
 /* What one finished attempt says. */
 struct http_adapt_answer {
@@ -65,16 +70,17 @@ enum http_adapt_move {
 
 struct http_adapt {
 	bool pinned;
-	int level;		      /* requests allowed in flight now */
-	int max;		      /* the ceiling */
-	int reached;		      /* the highest level so far */
-	int good;		      /* good answers in a row at full use since the last move */
-	int slow;		      /* answers in a row with the average in a surge */
-	int samples;		      /* latencies averaged */
-	double avg;		      /* moving average of good answers' latency, seconds */
-	double best;		      /* the lowest average seen after the warm-up */
-	double last_cut;	      /* finish time of the last decrease (-1: none) */
-	double rate;		      /* the learnt pace in requests per second; 0: none */
+	int level;	 /* requests allowed in flight now */
+	int max;	 /* the ceiling */
+	int reached;	 /* the highest level so far */
+	int good;	 /* good answers in a row at full use since the last move */
+	int slow;	 /* answers in a row with the average in a surge */
+	int samples;	 /* latencies averaged */
+	double avg;	 /* moving average of good answers' latency, seconds */
+	double best;	 /* the lowest average seen after the warm-up */
+	double last_cut; /* finish time of the last decrease (-1: none) */
+	double last_429; /* finish time of the last 429 that moved something (-1: none) */
+	double rate;	 /* the learnt pace in requests per second; 0: none */
 	double ring[HTTP_ADAPT_RING]; /* finish times of the last good answers */
 	int ring_next, ring_len;
 	unsigned long surges; /* decreases for a latency surge */
