@@ -12,6 +12,9 @@ export ASHBY2HUMAANS_RETRY_BASE_MS=20
 LIMIT=3
 start_ashby_emulator --max-inflight $LIMIT
 start_humaans_emulator --max-inflight $LIMIT
+# A little latency, so that requests overlap at the emulators however loaded the machine is.
+emulator_ctl "$ASHBY_URL" faults '{"latency_ms": 30, "faults": []}' >/dev/null
+emulator_ctl "$HUMAANS_URL" faults '{"latency_ms": 30}' >/dev/null
 S="$TEST_TMP/staging"
 
 # py EXPR...: each EXPR on a line, evaluated over the Humaans state (S), the transform
