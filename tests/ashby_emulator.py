@@ -12,6 +12,7 @@ Usage::
 
     ashby_emulator.py --org fixtures/demo/ashby --port-file PORT [--requests LOG]
     ashby_emulator.py --generate 1000 --port-file PORT       # synthetic org, in memory
+    ashby_emulator.py ... --max-inflight 4 | --max-rps 5      # limit mode (below)
 
 It binds 127.0.0.1 on an ephemeral port (``--port 0``, the default) and writes
 the port number to ``--port-file`` once it is listening.  Stop it with SIGTERM.
@@ -53,6 +54,15 @@ cannot be decoded (not ``st_...``) is ``sync_token_invalid``.
 Sync tokens: the server keeps a version counter; every record carries the
 version of its last change.  A token remembers the counter when its pass
 started; an incremental pass returns the records whose version is newer.
+
+Limit mode (tests/emulator_limit.py): ``--max-inflight N`` answers a call that
+arrives while N others are being answered with HTTP 429, ``Retry-After: 1`` and
+the contract's body (``success: false``, ``errorInfo.code`` ``rate_limit_exceeded``);
+``--max-rps R`` does the same beyond R calls let through in the last second, with
+``Retry-After`` the whole seconds until one leaves it.  Only API calls count (not
+the pre-signed file downloads, another host in Ashby); refusals are answered at
+once, logged with the fault ``limit:inflight`` or ``limit:rps``, and counted in
+``GET /_emulator/state`` (``limit``).
 
 Request log: ``--requests FILE`` gets one JSON line per API or file request:
 ``{"seq", "method", "path", "endpoint", "headers" (no Authorization),
@@ -120,6 +130,7 @@ from urllib.parse import urlsplit, parse_qs
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ashby_edits  # noqa: E402 (the drift edits of the control API, same directory)
+import emulator_limit  # noqa: E402 (--max-inflight, --max-rps: same directory)
 
 COLLECTIONS = {
     "applications": "applications.json",
@@ -516,7 +527,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_emulator/state":
                 return self.send(200, {"version": org.version, "tokens": len(org.tokens),
                                        "cursors": len(org.cursors), "requests": org.seq,
-                                       "counts": {k: len(v) for k, v in org.col.items()}})
+                                       "counts": {k: len(v) for k, v in org.col.items()},
+                                       "limit": self.server.limiter.info()})
         self.send(404, {"error": "unknown control path"})
 
     def control_post(self, path, raw):
@@ -587,6 +599,31 @@ class Handler(BaseHTTPRequestHandler):
         return None, True, None
 
     def api(self, path, raw):
+        limiter = self.server.limiter
+        refused = limiter.enter() if limiter.active else None
+        if refused is None:
+            try:
+                return self.api_call(path, raw)
+            finally:
+                if limiter.active:
+                    limiter.leave()
+        # Limit mode: refused before anything else, in the contract's 429 shape.
+        reason, retry_after = refused
+        rid = new_rid()
+        endpoint = path.lstrip("/")
+        _, present, key_id = self.auth()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = "<invalid json>"
+        msg = ("rate limit exceeded: more than %s requests in flight" % limiter.max_inflight
+               if reason == "inflight" else
+               "rate limit exceeded: more than %g requests a second" % limiter.max_rps)
+        st = self.send(429, envelope_error("rate_limit_exceeded", msg, rid), rid=rid,
+                       extra={"Retry-After": str(retry_after)})
+        self.log_request_line("POST", path, endpoint, key_id, present, body, st, "limit:" + reason)
+
+    def api_call(self, path, raw):
         org = self.org
         rid = new_rid()
         endpoint = path.lstrip("/")
@@ -816,7 +853,9 @@ def main(argv=None):
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the port here once listening")
     ap.add_argument("--requests", help="append a JSON line per request to this file")
+    emulator_limit.add_arguments(ap)
     args = ap.parse_args(argv)
+    limiter = emulator_limit.from_args(args)
 
     if args.generate is not None:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -831,6 +870,7 @@ def main(argv=None):
 
     srv = Server(("127.0.0.1", args.port), Handler)
     srv.org = org
+    srv.limiter = limiter
     srv.requests_file = args.requests
     if args.requests:
         open(args.requests, "a").close()

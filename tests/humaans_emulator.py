@@ -16,6 +16,10 @@ Usage:
     --requests FILE   append one JSON line per /api request (see "Request log")
     --state-dump FILE write the whole state as JSON on exit (SIGTERM, SIGINT)
     --now ISO8601     fixed clock for createdAt/updatedAt (default: the real UTC time)
+    --max-inflight N  limit mode: a request arriving while N others are being answered gets
+                      429 with Retry-After: 1 (tests/emulator_limit.py)
+    --max-rps R       limit mode: a request arriving when R were let through in the last
+                      second gets 429 with Retry-After (whole seconds, at least 1)
 
 A test starts it in the background, waits for the port file, sets
 HUMAANS_BASE_URL=http://127.0.0.1:$PORT/api and stops it with kill (trap).
@@ -70,6 +74,9 @@ arrival order: {"seq", "method", "path", "query" (name -> list of values), "rawQ
 token's id, never its value, or null), "body" (parsed JSON, text, or for multipart a list of parts
 {name, filename, contentType, size, sha256}), "status" (null when the connection was dropped),
 "fault" (what was injected, or null)}. Control requests are not logged.
+In limit mode a refused request is logged with status 429 and "fault" {"action":
+"limit:inflight" or "limit:rps", "status": 429, "retry_after"}; it is answered at once (no
+latency) with the contract's error body ({"name": "TooManyRequests", "code": 429, ...}).
 
 Control endpoints (no authentication):
     GET  /_emulator/requests       the request log as a JSON array
@@ -101,7 +108,8 @@ Control endpoints (no authentication):
                                                  the answer (a crash after an uncertain write)
          "validation_status": 422,               status of validation failures (400 or 422)
          "clear": true}                          remove every fault first
-    GET  /_emulator/faults         the fault configuration and its counters
+    GET  /_emulator/faults         the fault configuration and its counters (and "limit": the
+                                   limit mode's settings and refusals)
 """
 
 import argparse
@@ -121,6 +129,9 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import emulator_limit  # noqa: E402 (--max-inflight, --max-rps: same directory)
 
 ALL_SCOPES = [
     "public:read", "private:read", "private:write", "compensations:read",
@@ -990,6 +1001,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "humaans-emulator/1"
     emu = None  # set by main
+    limiter = emulator_limit.Limiter()  # inactive unless main sets --max-inflight/--max-rps
     # One write per answer and no Nagle: otherwise every call waits on a delayed ACK (~40 ms).
     wbufsize = 1 << 16
     disable_nagle_algorithm = True
@@ -1091,6 +1103,9 @@ class Handler(BaseHTTPRequestHandler):
                 if auth and auth.startswith("Bearer ") else None
             entry["token"] = tok["id"] if tok else None
         emu.log_request(entry)
+        refused = self.limiter.enter() if self.limiter.active else None
+        if refused is not None:
+            return self.refuse(entry, *refused)
         try:
             if emu.latency_ms:
                 time.sleep(emu.latency_ms / 1000.0)
@@ -1124,7 +1139,24 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.send_json(status, out, headers=hdrs)
         finally:
+            if self.limiter.active:
+                self.limiter.leave()
             emu.finish_request(entry)
+
+    def refuse(self, entry, reason, retry_after):
+        """Limit mode: 429 in the contract's error shape, before anything else."""
+        lim = self.limiter
+        msg = ("too many requests: more than %s in flight" % lim.max_inflight
+               if reason == "inflight" else
+               "too many requests: more than %g a second" % lim.max_rps)
+        hdrs = {"Retry-After": str(retry_after)}
+        entry["status"] = 429
+        entry["fault"] = {"action": "limit:" + reason, "status": 429,
+                          "retry_after": str(retry_after)}
+        try:
+            self.send_json(429, ApiError(429, msg, headers=hdrs).body(), headers=hdrs)
+        finally:
+            self.emu.finish_request(entry)
 
     def run_api(self, path, query, body, parts, auth, bad_body):
         emu = self.emu
@@ -1161,7 +1193,7 @@ class Handler(BaseHTTPRequestHandler):
                 emu.set_faults(body)
                 return self.send_json(200, emu.faults_info())
             if path == "/_emulator/faults" and self.command == "GET":
-                return self.send_json(200, emu.faults_info())
+                return self.send_json(200, dict(emu.faults_info(), limit=self.limiter.info()))
             if path == "/_emulator/records" and self.command == "POST":
                 res = body.get("resource")
                 if res not in RESOURCES:
@@ -1206,10 +1238,12 @@ def main(argv=None):
     ap.add_argument("--state-dump", help="write the state as JSON here on exit")
     ap.add_argument("--now", help="fixed timestamp for createdAt/updatedAt")
     ap.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    emulator_limit.add_arguments(ap)
     args = ap.parse_args(argv)
 
     emu = Emulator(args.seed, args.requests, args.now)
     Handler.emu = emu
+    Handler.limiter = emulator_limit.from_args(args)
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
     port = srv.server_address[1]

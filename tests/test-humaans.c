@@ -164,7 +164,7 @@ static struct http_client *client_with(const char *tok)
 	struct http_client *c = NULL;
 	struct err e = ERR_INIT;
 
-	if (humaans_client_new(&c, base_url, tok, 4, 0, &e) < 0)
+	if (humaans_client_new(&c, base_url, tok, 4, false, 0, &e) < 0)
 		diag("client: %s", e.msg);
 	return c;
 }
@@ -659,7 +659,7 @@ int main(void)
 	o.base_url = root;
 	o.max_attempts = 1;
 	if (http_client_new(&ctl, &o, &e) < 0 ||
-	    humaans_client_new(&hc, base_url, token, 4, 0, &e) < 0) {
+	    humaans_client_new(&hc, base_url, token, 4, false, 0, &e) < 0) {
 		ok(0, "clients: %s", e.msg);
 		free(root);
 		return tap_done();

@@ -178,14 +178,15 @@ static long batch_start(struct http_batch *b, double now)
 {
 	struct http_client *c = b->c;
 	struct http_job **pp = &b->queue, *j;
-	double wake = -1;
+	double wake = -1, interval = http_client_interval(c);
+	int level = http_adapt_level(&c->adapt);
 
 	while ((j = *pp) != NULL) {
 		double at = j->not_before;
 
 		if (c->pause_until > at)
 			at = c->pause_until;
-		if (c->min_interval > 0 && c->next_start > at)
+		if (interval > 0 && c->next_start > at)
 			at = c->next_start;
 		if (at > now) {
 			if (wake < 0 || at - now < wake)
@@ -193,14 +194,13 @@ static long batch_start(struct http_batch *b, double now)
 			pp = &j->next;
 			continue;
 		}
-		if (c->running >= c->jobs)
+		if (c->running >= level)
 			break; /* woken by a transfer finishing */
 		*pp = j->next;
 		if (b->queue_tail == &j->next)
 			b->queue_tail = pp;
-		if (c->min_interval > 0)
-			c->next_start =
-				(c->next_start > now ? c->next_start : now) + c->min_interval;
+		if (interval > 0)
+			c->next_start = (c->next_start > now ? c->next_start : now) + interval;
 		http_job_start(b, j, now);
 	}
 	if (wake < 0)

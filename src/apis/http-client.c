@@ -96,6 +96,7 @@ int http_client_new(struct http_client **out, const struct http_opts *opts, stru
 		c->backoff_max_ms = c->backoff_base_ms;
 	c->jobs = opts->jobs > 0 ? opts->jobs : DEFAULT_JOBS;
 	c->min_interval = opts->max_rps > 0 ? 1.0 / opts->max_rps : 0;
+	http_adapt_init(&c->adapt, c->jobs, !opts->adapt);
 	c->pool = xcalloc((size_t)c->jobs, sizeof(*c->pool));
 	c->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c ^
 		 (uint64_t)(http_now_mono() * 1e9);
@@ -140,10 +141,17 @@ void http_client_free(struct http_client *c)
 void http_client_progress(const struct http_client *c, char *out, size_t n)
 {
 	const struct http_stats *st = &c->stats;
+	int level = http_adapt_level(&c->adapt);
+	size_t len;
 
-	snprintf(out, n, "%lu request%s, %lu retr%s, %lu wait%s", st->requests,
+	snprintf(out, n, "%lu request%s, %lu retr%s, %lu wait%s, jobs %d", st->requests,
 		 st->requests == 1 ? "" : "s", st->retries, st->retries == 1 ? "y" : "ies",
-		 st->waits, st->waits == 1 ? "" : "s");
+		 st->waits, st->waits == 1 ? "" : "s", level);
+	len = strlen(out);
+	if (c->adapt.reached > level && len < n)
+		len += (size_t)snprintf(out + len, n - len, " (up to %d)", c->adapt.reached);
+	if (st->answers_429 && len < n)
+		snprintf(out + len, n - len, ", 429 wait %.1f s", st->wait_429_seconds);
 }
 
 void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms)
@@ -159,6 +167,8 @@ void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms)
 void http_client_stats(const struct http_client *c, struct http_stats *out)
 {
 	*out = c->stats;
+	out->jobs = http_adapt_level(&c->adapt);
+	out->jobs_reached = c->adapt.reached;
 }
 
 /* ---- curl callbacks ---- */

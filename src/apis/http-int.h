@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "apis/http-adapt.h"
 #include "apis/http.h"
 #include "base/err.h"
 
@@ -45,8 +46,9 @@ struct http_client {
 	int max_attempts;
 	long backoff_base_ms;
 	long backoff_max_ms;
-	int jobs;
-	double min_interval; /* seconds between starts, from max_rps; 0 = none */
+	int jobs;		 /* the most in flight: --jobs N, or the ceiling of --jobs auto */
+	double min_interval;	 /* seconds between starts, from max_rps; 0 = none */
+	struct http_adapt adapt; /* the level in flight now and any learnt pace */
 
 	CURLM *multi;
 	CURL **pool; /* idle easy handles, kept for reuse */
@@ -108,6 +110,8 @@ struct http_batch {
 
 /* http-retry.c */
 double http_now_mono(void);
+/* Seconds between starts now: --max-rps's or the learnt pace, the larger. */
+double http_client_interval(const struct http_client *c);
 int http_job_decide(struct http_client *c, struct http_job *j, CURLcode res, double now);
 
 /* http-batch.c */

@@ -140,6 +140,43 @@ int http_url_escape(struct buf *out, const char *s)
 	return 0;
 }
 
+double http_client_interval(const struct http_client *c)
+{
+	double learnt = http_adapt_interval(&c->adapt);
+
+	return learnt > c->min_interval ? learnt : c->min_interval;
+}
+
+/* The finished attempt into the client's level (http-adapt.h); a move is logged. */
+static void client_adapt(struct http_client *c, const struct http_job *j, long status, double now)
+{
+	struct http_adapt_answer ans = { j->started, now, status, c->running };
+	int was = http_adapt_level(&c->adapt);
+
+	switch (http_adapt_answer(&c->adapt, &ans)) {
+	case HTTP_ADAPT_GREW:
+		log_trace("%s: %d requests in flight at most (was %d)", c->name,
+			  http_adapt_level(&c->adapt), was);
+		break;
+	case HTTP_ADAPT_HALVED:
+		log_verbose("%s: rate limited (429): %d requests in flight at most (was %d)",
+			    c->name, http_adapt_level(&c->adapt), was);
+		break;
+	case HTTP_ADAPT_SURGED:
+		log_verbose("%s: answers slowed to %.0f ms on average: %d requests in flight at "
+			    "most (was %d)",
+			    c->name, c->adapt.avg * 1000.0, http_adapt_level(&c->adapt), was);
+		break;
+	case HTTP_ADAPT_PACED:
+		log_verbose("%s: rate limited (429) with one request in flight: pacing at %.2f "
+			    "requests a second, %d in flight at most",
+			    c->name, c->adapt.rate, http_adapt_level(&c->adapt));
+		break;
+	case HTTP_ADAPT_SAME:
+		break;
+	}
+}
+
 static void client_wait(struct http_client *c, double seconds)
 {
 	c->stats.waits++;
@@ -239,6 +276,7 @@ int http_job_decide(struct http_client *c, struct http_job *j, CURLcode res, dou
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->resp.status);
 	curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &reqsize);
 	c->stats.bytes_in += j->resp.body.len;
+	client_adapt(c, j, res == CURLE_OK ? j->resp.status : 0, now);
 
 	if (res == CURLE_OK) {
 		long st = j->resp.status;
@@ -247,6 +285,8 @@ int http_job_decide(struct http_client *c, struct http_job *j, CURLcode res, dou
 			  st, now - j->started, j->resp.body.len,
 			  j->resp.request_id ? ", request id " : "",
 			  j->resp.request_id ? j->resp.request_id : "");
+		if (st == 429)
+			c->stats.answers_429++;
 		if (!http_status_retryable(st)) {
 			j->rc = 0;
 			return 0;
@@ -286,6 +326,7 @@ int http_job_decide(struct http_client *c, struct http_job *j, CURLcode res, dou
 
 			if (until > c->pause_until) {
 				client_wait(c, until - from);
+				c->stats.wait_429_seconds += until - from;
 				c->pause_until = until;
 			}
 			log_verbose("%s: rate limited (429), pausing %.1f s", c->name,

@@ -3,7 +3,10 @@
  *
  * Built on libcurl. A client owns a curl multi handle and a small pool of
  * easy handles, so connections are reused and up to `jobs` requests run side
- * by side. Requests are queued on a batch with a completion callback; the
+ * by side: exactly `jobs`, or with `adapt` (--jobs auto) a level that starts
+ * at 4 and moves between 1 and `jobs` with the answers (http-adapt.h: grows
+ * while answers are fast, halves on a 429 or a latency surge, and learns a
+ * pace when a 429 comes with one request in flight). Requests are queued on a batch with a completion callback; the
  * callback may queue more requests (the next step of the same hire), so one
  * mechanism serves a single call, a fan-out of reads and ordered per-hire writes.
  *
@@ -53,7 +56,9 @@ struct http_opts {
 	int max_attempts;	       /* default 5 */
 	long backoff_base_ms;	       /* default 500 */
 	long backoff_max_ms;	       /* default 30000 */
-	int jobs;		       /* requests in flight at once, default 4 */
+	int jobs;		       /* requests in flight at once, default 4; with
+				      `adapt` the ceiling */
+	bool adapt;		       /* adapt the level up to `jobs` (http-adapt.h) */
 	double max_rps;		       /* requests per second cap, 0 = none */
 };
 
@@ -64,6 +69,10 @@ struct http_stats {
 	unsigned long waits;	/* delays scheduled: a 429 pause or a retry's backoff */
 	double wait_seconds;	/* their sum (a 429 pause counts only what it adds) */
 	unsigned long bytes_in;
+	unsigned long answers_429; /* attempts answered 429 */
+	double wait_429_seconds;   /* of wait_seconds, the 429 pauses */
+	int jobs;		   /* requests allowed in flight now */
+	int jobs_reached;	   /* the most allowed so far */
 };
 
 struct http_request {
@@ -119,7 +128,8 @@ typedef int (*http_done_fn)(void *ctx, int rc, struct http_response *resp, struc
 int http_client_new(struct http_client **out, const struct http_opts *opts, struct err *e);
 void http_client_free(struct http_client *c);
 void http_client_stats(const struct http_client *c, struct http_stats *out);
-/* A short account for progress lines: "57 requests, 2 retries, 1 wait". Into `out` (n bytes). */
+/* A short account for progress lines: "57 requests, 2 retries, 1 wait, jobs 8", then
+ * " (up to 12)" when the level was higher, ", 429 wait 2.0 s" after a 429. Into `out` (n bytes). */
 void http_client_progress(const struct http_client *c, char *out, size_t n);
 /* Change the retry pacing after creation (0 keeps a value); for the test suite's short backoff. */
 void http_client_set_backoff(struct http_client *c, long base_ms, long max_ms);

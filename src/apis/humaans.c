@@ -85,7 +85,7 @@ static const char *const humaans_scopes[] = {
 /* ---- client ------------------------------------------------------------------------------ */
 
 int humaans_client_new(struct http_client **out, const char *base_url, const char *token, int jobs,
-		       double max_rps, struct err *e)
+		       bool adapt, double max_rps, struct err *e)
 {
 	static const char *const headers[] = { "Accept: application/json", NULL };
 	struct http_opts opts;
@@ -106,6 +106,7 @@ int humaans_client_new(struct http_client **out, const char *base_url, const cha
 	opts.headers = headers;
 	opts.request_id_header = HUMAANS_REQUEST_ID_HEADER;
 	opts.jobs = jobs;
+	opts.adapt = adapt;
 	opts.max_rps = max_rps;
 	rc = http_client_new(out, &opts, e);
 	/* The client keeps its own copy: wipe ours so no stray copy of the token lingers. */

@@ -33,11 +33,12 @@ struct http_client;
 /*
  * Create the http client for Humaans: base URL, "Authorization: Bearer
  * <token>" (the token is copied into the client and never logged), the
- * Humaans request-id header, `jobs` requests in flight and `max_rps` (0 =
- * no cap). Caller frees with http_client_free(). Missing token: ERR_AUTH.
+ * Humaans request-id header, `jobs` requests in flight (with `adapt`, the
+ * ceiling of an adaptive level: http.h) and `max_rps` (0 = no cap). Caller
+ * frees with http_client_free(). Missing token: ERR_AUTH.
  */
 int humaans_client_new(struct http_client **out, const char *base_url, const char *token, int jobs,
-		       double max_rps, struct err *e);
+		       bool adapt, double max_rps, struct err *e);
 
 /* The outcome of one call, for callers that journal it (apply). */
 struct humaans_result {

@@ -9,6 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The options cli_run_option() reads, for the usage of the commands that take them. */
+#define RUN_OPTIONS_HELP                                                                    \
+	"\n"                                                                                \
+	"  --jobs auto     (the default) requests in flight per API: start at 4, add one\n" \
+	"                  while answers stay fast, halve on a 429 or when answers slow\n"  \
+	"                  down, never above 16 (--jobs-max)\n"                             \
+	"  --jobs N        exactly N requests in flight per API (1 to 64)\n"                \
+	"  --jobs-max N    the ceiling of --jobs auto (1 to 64, default 16)\n"              \
+	"  --max-rps R     at most R requests a second to each API (default 0: no cap)\n"
+
 void cli_usage_command(const char *name, bool to_stderr)
 {
 	FILE *f = to_stderr ? stderr : stdout;
@@ -18,6 +28,8 @@ void cli_usage_command(const char *name, bool to_stderr)
 		if (strcmp(c->name, name) == 0) {
 			fprintf(f, "usage: ashby2humaans [global options] %s%s%s\n\n%s\n", c->name,
 				*c->synopsis ? " " : "", c->synopsis, c->summary);
+			if (strstr(c->synopsis, "--jobs"))
+				fputs(RUN_OPTIONS_HELP, f);
 			return;
 		}
 	}
@@ -56,17 +68,50 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, bool 
 	return argv[++*i];
 }
 
+static int jobs_conflict(const char *cmd)
+{
+	log_error("%s: --jobs-max goes with --jobs auto; --jobs N pins the number", cmd);
+	cli_usage_command(cmd, true);
+	return -1;
+}
+
 int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro)
 {
 	const char *v;
 	bool missing;
 
 	if ((v = cli_opt_value(argc, argv, i, "--jobs", &missing)) || missing) {
-		if (missing || !run_parse_jobs(v, &ro->jobs)) {
-			log_error("%s: --jobs wants a number of requests from 1 to 64", cmd);
+		int n = 0;
+
+		if (!missing && strcmp(v, "auto") == 0) {
+			if (ro->jobs_pinned)
+				ro->jobs = 0;
+			ro->jobs_pinned = false;
+			return 1;
+		}
+		if (missing || !run_parse_jobs(v, &n)) {
+			log_error("%s: --jobs wants 'auto' or a number of requests from 1 to 64",
+				  cmd);
 			cli_usage_command(cmd, true);
 			return -1;
 		}
+		if (!ro->jobs_pinned && ro->jobs > 0)
+			return jobs_conflict(cmd);
+		ro->jobs = n;
+		ro->jobs_pinned = true;
+		return 1;
+	}
+	if ((v = cli_opt_value(argc, argv, i, "--jobs-max", &missing)) || missing) {
+		int n = 0;
+
+		if (missing || !run_parse_jobs(v, &n)) {
+			log_error("%s: --jobs-max wants a number of requests from 1 to 64", cmd);
+			cli_usage_command(cmd, true);
+			return -1;
+		}
+		if (ro->jobs_pinned)
+			return jobs_conflict(cmd);
+		ro->jobs = n;
 		return 1;
 	}
 	if ((v = cli_opt_value(argc, argv, i, "--max-rps", &missing)) || missing) {

@@ -51,17 +51,18 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, bool 
 
 struct run_opts;
 /*
- * The options every networked stage shares, --jobs N and --max-rps R, at
- * argv[*i]: 1 when consumed (into `ro`), 0 when argv[*i] is another option,
- * -1 on a bad or missing value (the error and `cmd`'s usage are printed).
- */
-/*
  * Write s[0..len) for a person to read: line by line, every control character
  * but the newlines escaped (text.h), so that a candidate's name cannot move the
  * cursor or hide a line. 0, or -1 when the write failed.
  */
 int cli_write_text(FILE *f, const char *s, size_t len);
 
+/*
+ * The options every networked stage shares, --jobs N|auto, --jobs-max N and
+ * --max-rps R, at argv[*i]: 1 when consumed (into `ro`), 0 when argv[*i] is
+ * another option, -1 on a bad or missing value, or --jobs N with --jobs-max
+ * (the error and `cmd`'s usage are printed).
+ */
 int cli_run_option(int argc, char **argv, int *i, const char *cmd, struct run_opts *ro);
 
 #endif

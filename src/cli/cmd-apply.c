@@ -11,7 +11,7 @@
 int cmd_apply(int argc, char **argv, const struct config *cfg)
 {
 	struct apply_opts ao = { NULL, false };
-	struct run_opts ro = { 4, 0 };
+	struct run_opts ro = { 0, false, 0 };
 	struct err e = ERR_INIT;
 	struct run r;
 	int i, rc, taken;

@@ -43,7 +43,7 @@ static bool check_notify(const struct config *cfg, bool test)
 
 int cmd_check(int argc, char **argv, const struct config *cfg)
 {
-	struct run_opts ro = { 1, 0 };
+	struct run_opts ro = { 1, true, 0 };
 	struct http_client *ashby = NULL, *humaans = NULL;
 	struct pipeline *p = NULL;
 	struct buf report = BUF_INIT;

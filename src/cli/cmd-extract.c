@@ -1,5 +1,5 @@
 /*
- * extract [--full] [--jobs N] [--max-rps R]: read Ashby into extract/, commit.
+ * extract [--full] [--jobs N|auto] [--jobs-max N] [--max-rps R]: read Ashby into extract/, commit.
  */
 #include "config.h"
 
@@ -14,7 +14,7 @@
 int cmd_extract(int argc, char **argv, const struct config *cfg)
 {
 	struct extract_opts xo = { false };
-	struct run_opts ro = { 4, 0 };
+	struct run_opts ro = { 0, false, 0 };
 	struct err e = ERR_INIT;
 	struct run r;
 	int i, rc, taken;

@@ -1,5 +1,5 @@
 /*
- * run [--dry-run] [--full] [--jobs N] [--max-rps R]: the nightly entry point.
+ * run [--dry-run] [--full] [--jobs N|auto] [--jobs-max N] [--max-rps R]: the nightly entry point.
  * Validates the pipeline, checks the credentials (stopping before anything is
  * extracted when a permission is missing), then extract, transform, plan, and
  * apply unless --dry-run, all under one Run-Id and one lock. Planning is
@@ -55,7 +55,7 @@ int cmd_run(int argc, char **argv, const struct config *cfg)
 	struct extract_opts xo = { false };
 	struct plan_opts po = { -1, true };
 	struct apply_opts ao = { NULL, true };
-	struct run_opts ro = { 4, 0 };
+	struct run_opts ro = { 0, false, 0 };
 	struct pipeline *p = NULL;
 	struct err e = ERR_INIT;
 	struct run r;

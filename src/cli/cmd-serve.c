@@ -1,5 +1,5 @@
 /*
- * serve --listen ADDR:PORT [--apply] [--jobs N] [--max-rps R]: the Ashby
+ * serve --listen ADDR:PORT [--apply] [--jobs N|auto] [--jobs-max N] [--max-rps R]: the Ashby
  * webhook receiver (stages/serve.h). The secret comes from
  * ASHBY_WEBHOOK_SECRET only, and is registered for redaction before anything
  * else runs. SIGTERM and SIGINT stop it (exit 0).
@@ -51,7 +51,6 @@ int cmd_serve(int argc, char **argv, const struct config *cfg)
 	if (cli_wants_help(argc, argv, "serve"))
 		return EXIT_OK;
 	memset(&o, 0, sizeof(o));
-	o.ro.jobs = 4;
 	for (i = 1; i < argc; i++) {
 		if ((v = cli_opt_value(argc, argv, &i, "--listen", &missing)) || missing) {
 			if (missing) {

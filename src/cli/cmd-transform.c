@@ -16,7 +16,7 @@
 
 int cmd_transform(int argc, char **argv, const struct config *cfg)
 {
-	struct run_opts opts = { 4, 0 };
+	struct run_opts opts = { 0, false, 0 };
 	struct pipeline *p = NULL;
 	struct err e = ERR_INIT;
 	struct run r;

@@ -68,11 +68,12 @@ int run_begin_wait(struct run *r, const struct config *cfg, const char *command,
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	snprintf(r->command, sizeof(r->command), "%s", command);
-	r->opts.jobs = 4;
 	if (opts)
 		r->opts = *opts;
-	if (r->opts.jobs < 1)
-		r->opts.jobs = 4;
+	if (r->opts.jobs < 1) {
+		r->opts.jobs = RUN_JOBS_MAX_DEFAULT;
+		r->opts.jobs_pinned = false;
+	}
 	rc = staging_open_wait(&r->stg, cfg->staging_dir, lock_wait_ms, e);
 	if (rc < 0)
 		return rc;
@@ -119,7 +120,8 @@ int run_client_ashby(const struct config *cfg, const struct run_opts *ro, struct
 	memset(&o, 0, sizeof(o));
 	o.name = "ashby";
 	o.base_url = cfg->ashby_base_url;
-	o.jobs = ro->jobs;
+	o.jobs = ro->jobs > 0 ? ro->jobs : RUN_JOBS_MAX_DEFAULT;
+	o.adapt = !ro->jobs_pinned;
 	o.max_rps = ro->max_rps;
 	o.authorization = auth;
 	o.headers = headers;
@@ -148,7 +150,8 @@ int run_client_humaans(const struct config *cfg, const struct run_opts *ro,
 		return err_set(e, ERR_AUTH,
 			       "HUMAANS_API_TOKEN is not set: export a Humaans API token "
 			       "(Settings, API access) in the environment");
-	rc = humaans_client_new(out, cfg->humaans_base_url, cfg->humaans_token, ro->jobs,
+	rc = humaans_client_new(out, cfg->humaans_base_url, cfg->humaans_token,
+				ro->jobs > 0 ? ro->jobs : RUN_JOBS_MAX_DEFAULT, !ro->jobs_pinned,
 				ro->max_rps, e);
 	if (rc < 0)
 		return rc;
@@ -184,6 +187,45 @@ static unsigned long client_requests(const struct http_client *c)
 		return 0;
 	http_client_stats(c, &st);
 	return st.requests;
+}
+
+/* The most requests a client allowed in flight (0: no client), its 429s and their pauses. */
+struct run_jobs {
+	int ashby, humaans;
+	unsigned long answers_429;
+	double wait_429;
+};
+
+static void run_jobs_get(const struct run *r, struct run_jobs *out)
+{
+	struct http_stats st;
+
+	memset(out, 0, sizeof(*out));
+	if (r->ashby) {
+		http_client_stats(r->ashby, &st);
+		out->ashby = st.jobs_reached;
+		out->answers_429 += st.answers_429;
+		out->wait_429 += st.wait_429_seconds;
+	}
+	if (r->humaans) {
+		http_client_stats(r->humaans, &st);
+		out->humaans = st.jobs_reached;
+		out->answers_429 += st.answers_429;
+		out->wait_429 += st.wait_429_seconds;
+	}
+}
+
+/* The tag's lines on requests in flight: the mode, the levels reached, the 429s. */
+static void run_jobs_tag(const struct run *r, const struct run_jobs *j, struct buf *msg)
+{
+	if (r->opts.jobs_pinned)
+		buf_addf(msg, "Jobs: %d\n", r->opts.jobs);
+	else
+		buf_addf(msg, "Jobs: auto (at most %d)\n", r->opts.jobs);
+	buf_addf(msg,
+		 "Jobs-Reached-Ashby: %d\nJobs-Reached-Humaans: %d\nAnswers-429: %lu\n"
+		 "Wait-429-Seconds: %.3f\n",
+		 j->ashby, j->humaans, j->answers_429, j->wait_429);
 }
 
 void run_stage_done(struct run *r, const char *stage)
@@ -267,11 +309,13 @@ int run_end(struct run *r, int rc, struct err *e)
 	const char *outcome;
 	unsigned long req_a = client_requests(r->ashby), req_h = client_requests(r->humaans);
 	double dur = run_now() - r->t0;
+	struct run_jobs jobs;
 	struct tm tm;
 	int status;
 
 	if (!r->stg)
 		return EXIT_FAILURE_;
+	run_jobs_get(r, &jobs);
 	if (rc < 0) {
 		outcome = "failed";
 		status = EXIT_FAILURE_;
@@ -307,6 +351,7 @@ int run_end(struct run *r, int rc, struct err *e)
 		buf_addf(&msg, "Requests-%s-Ashby: %lu\nRequests-%s-Humaans: %lu\n", title,
 			 r->stage_requests[i].ashby, title, r->stage_requests[i].humaans);
 	}
+	run_jobs_tag(r, &jobs, &msg);
 	if (r->plan_run_id[0])
 		buf_addf(&msg, "Plan-Run-Id: %s\n", r->plan_run_id);
 	if (r->tag_note)
@@ -321,9 +366,11 @@ int run_end(struct run *r, int rc, struct err *e)
 	stage_breakdown(r, false, by_a, sizeof(by_a));
 	stage_breakdown(r, true, by_h, sizeof(by_h));
 	log_info("%s %s: %s; %ld hires found, %ld set aside, %ld planned, %ld created, "
-		 "%ld failed; requests: ashby %lu%s, humaans %lu%s; %.1f s",
+		 "%ld failed; requests: ashby %lu%s, humaans %lu%s; jobs reached: ashby %d, "
+		 "humaans %d; 429: %lu, %.1f s waited; %.1f s",
 		 r->command, r->id, outcome, c->extracted + c->owed_unstaged, c->rejected + c->owed,
-		 c->planned, c->created, c->failed, req_a, by_a, req_h, by_h, dur);
+		 c->planned, c->created, c->failed, req_a, by_a, req_h, by_h, jobs.ashby,
+		 jobs.humaans, jobs.answers_429, jobs.wait_429, dur);
 	log_info("look closer: ashby2humaans show %s", r->id);
 	review_notify_run(r, status); /* never changes the status */
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "apis/http-adapt.h"
 #include "base/settings.h"
 #include "base/err.h"
 
@@ -37,9 +38,17 @@ struct run_counts {
 /* How long `run` waits for the staging lock held by `serve` or another run. */
 #define RUN_LOCK_WAIT_MS (10L * 60 * 1000)
 
+/*
+ * Requests in flight per API. Zero (the default) is `--jobs auto`: start at
+ * 4 and adapt up to 16 (apis/http-adapt.h); `--jobs-max N` sets that
+ * ceiling; `--jobs N` pins the number exactly.
+ */
+#define RUN_JOBS_MAX_DEFAULT HTTP_ADAPT_MAX
+
 struct run_opts {
-	int jobs;	/* --jobs, default 4 */
-	double max_rps; /* --max-rps, default 0 (none) */
+	int jobs;	  /* --jobs N (pinned) or --jobs-max N (auto); 0: auto up to 16 */
+	bool jobs_pinned; /* --jobs N: exactly `jobs`; false: --jobs auto, `jobs` the ceiling */
+	double max_rps;	  /* --max-rps, default 0 (none) */
 };
 
 struct run {
@@ -50,8 +59,8 @@ struct run {
 	char stage_reached[16];	  /* last stage that completed */
 	char plan_run_id[48];	  /* apply: the Run-Id of the plan carried out */
 	time_t started;
-	double t0; /* monotonic seconds at start */
-	struct run_opts opts;
+	double t0;	      /* monotonic seconds at start */
+	struct run_opts opts; /* opts.jobs set: the ceiling (auto) or the number (pinned) */
 	struct run_counts counts;
 	struct http_client *ashby;   /* owned, NULL until run_ashby() */
 	struct http_client *humaans; /* owned, NULL until run_humaans() */
@@ -104,7 +113,7 @@ void run_stage_done(struct run *r, const char *stage);
  */
 int run_end(struct run *r, int rc, struct err *e);
 
-/* Parse the common --jobs / --max-rps values; returns false with a message on a bad value. */
+/* Parse the common --jobs / --jobs-max / --max-rps values (jobs 1 to 64); false on a bad value. */
 bool run_parse_jobs(const char *s, int *out);
 bool run_parse_rps(const char *s, double *out);
 
